@@ -1,0 +1,43 @@
+# The README's two commands, `make demo` and `make test`, plus the pieces they are made of.
+# Each target first runs the idempotent setup (Debian + npm packages, Debian sources for wasm).
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+BUILD ?= build
+WASM_BUILD ?= build-wasm
+ASAN_BUILD ?= build-asan
+export NODE_PATH := /usr/share/nodejs
+CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo -G Ninja)
+
+.PHONY: all setup native wasm asan test demo bench fuzz clean
+all: native wasm
+
+setup:
+	@scripts/setup
+
+native: setup
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD) -j $(JOBS)
+
+wasm: setup
+	scripts/build-wasm-deps
+	emcmake cmake -S . -B $(WASM_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_CROSSCOMPILING_EMULATOR="/usr/bin/node;--no-experimental-fetch"
+	cmake --build $(WASM_BUILD) -j $(JOBS)
+
+# The core alone under AddressSanitizer + UndefinedBehaviorSanitizer (clang).
+asan: setup
+	CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCATDOG_CORE_ONLY=ON -DCATDOG_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+test: native wasm asan
+	scripts/run-tests $(BUILD) $(WASM_BUILD) $(ASAN_BUILD)
+
+demo: native wasm
+	scripts/demo
+
+bench: native
+	bench/preprocess
+
+clean:
+	rm -rf $(BUILD) $(WASM_BUILD) $(ASAN_BUILD)

@@ -1,0 +1,59 @@
+// catdog/image.h - bytes -> upright RGB8 image.
+//
+// The one entry point every front end uses to turn a file into pixels: the trainer's loader
+// threads, the CLI's predict/featuremaps, and the browser (compiled to WebAssembly).
+//
+// Decoding follows what PIL 9.4 + torchvision 0.14 do with `Image.open(p).convert('RGB')`,
+// because the pretrained weights assume that pipeline:
+//   - JPEG through libjpeg-turbo 2.1.5 (PIL's own decoder): ISLOW DCT, fancy upsampling.
+//     Grayscale is replicated to RGB; CMYK/YCCK (Adobe) is converted like PIL's convert('RGB').
+//   - PNG (8/16 bit, gray, palette, alpha), BMP, GIF (first frame) via stb_image;
+//     WebP via libwebp. Alpha is composited over white.
+//   - EXIF orientation (JPEG APP1) is applied, so the result is upright.
+// Anything else is a DecodeError whose message names the file, the format and the reason.
+// A header that declares more pixels than `max_pixels` is refused before any pixel buffer
+// is allocated.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace catdog {
+
+// Interleaved RGB8, row-major, no padding: pixel (x, y) channel c is rgb[(y * w + x) * 3 + c].
+struct Image {
+    int w = 0, h = 0;
+    std::vector<uint8_t> rgb;
+    bool empty() const { return w == 0 || h == 0; }
+};
+
+struct DecodeOptions {
+    uint64_t max_pixels = 100'000'000;  // 100 MP; checked against the header, before allocation
+    bool apply_exif_orientation = true;
+};
+
+// One line, "<name>: <format>: <reason>", e.g. "cat.1.jpg: JPEG: truncated stream".
+class DecodeError : public std::runtime_error {
+public:
+    DecodeError(const std::string& name, const std::string& format, const std::string& reason)
+        : std::runtime_error(name + ": " + format + ": " + reason), format_(format), reason_(reason) {}
+    const std::string& format() const { return format_; }
+    const std::string& reason() const { return reason_; }
+private:
+    std::string format_, reason_;
+};
+
+enum class ImageFormat { Unknown, Jpeg, Png, Bmp, Gif, Webp };
+const char* format_name(ImageFormat f);
+// Sniffs magic bytes; the file name's extension is never trusted.
+ImageFormat sniff_format(const uint8_t* data, size_t size);
+
+// `name` is only used in error messages (usually the file path).
+Image decode_image(const uint8_t* data, size_t size, const std::string& name,
+                   const DecodeOptions& opt = {});
+// Reads the file and decodes it; unreadable files are a DecodeError too (format "file").
+Image load_image(const std::string& path, const DecodeOptions& opt = {});
+
+}  // namespace catdog
