@@ -1,0 +1,32 @@
+// cli/command.h - how a subcommand plugs into `catdog`.
+//
+// Each cli/<name>.cpp defines one subcommand and registers it with a static RegisterCommand,
+// so adding a subcommand never touches main.cpp.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+#include <CLI/CLI.hpp>
+
+namespace catdog::cli {
+
+struct Command {
+    std::string name;
+    std::string help;
+    int order;                                  // position in `catdog --help`
+    std::function<void(CLI::App&)> setup;       // add options and a callback to the subcommand
+};
+
+std::vector<Command>& registry();
+
+struct RegisterCommand {
+    explicit RegisterCommand(Command c) { registry().push_back(std::move(c)); }
+};
+
+// A user-facing failure: printed as one line "catdog <cmd>: <message>", exit code `code`.
+struct Failure : std::runtime_error {
+    int code;
+    explicit Failure(const std::string& msg, int code = 1) : std::runtime_error(msg), code(code) {}
+};
+
+}  // namespace catdog::cli
