@@ -1,0 +1,53 @@
+// nets/layer_builders.h - one-line constructors for NetSpec layers, used by the *_spec.cpp
+// files so each network reads like its torchvision definition.
+#pragma once
+#include <array>
+#include <string>
+#include <utility>
+#include "nets/net_spec.h"
+
+namespace catdog::nets::build {
+
+inline Layer conv(std::string name, int in, int out, int k, int stride, std::array<int, 4> pad, int groups = 1) {
+    Layer l;
+    l.name = std::move(name); l.op = Op::Conv;
+    l.in_ch = in; l.out_ch = out; l.kh = l.kw = k; l.stride = stride; l.pad = pad; l.groups = groups;
+    return l;
+}
+inline Layer act(std::string name, Op op, std::string view = {}) {
+    Layer l;
+    l.name = std::move(name); l.op = op; l.view = std::move(view);
+    return l;
+}
+inline Layer max_pool(std::string name, int k, int stride) {
+    Layer l;
+    l.name = std::move(name); l.op = Op::MaxPool; l.kh = l.kw = k; l.stride = stride;
+    return l;
+}
+inline Layer adaptive_avg_pool(std::string name, int h, int w) {
+    Layer l;
+    l.name = std::move(name); l.op = Op::AdaptiveAvgPool; l.out_h = h; l.out_w = w;
+    return l;
+}
+inline Layer flatten(std::string name) {
+    Layer l;
+    l.name = std::move(name); l.op = Op::Flatten;
+    return l;
+}
+inline Layer dropout(std::string name, float p) {
+    Layer l;
+    l.name = std::move(name); l.op = Op::Dropout; l.p = p;
+    return l;
+}
+inline Layer linear(std::string name, int in, int out) {
+    Layer l;
+    l.name = std::move(name); l.op = Op::Linear; l.in_ch = in; l.out_ch = out;
+    return l;
+}
+inline Layer add(std::string name, int a, int b) {
+    Layer l;
+    l.name = std::move(name); l.op = Op::Add; l.inputs = {a, b};
+    return l;
+}
+
+}  // namespace catdog::nets::build

@@ -1,0 +1,37 @@
+// weights/pth_reader.h - torchvision .pth state dicts -> WeightMap, without torch.
+//
+// Two container formats, both written by torch.save:
+//   - zip (torch >= 1.6 default): <prefix>/data.pkl + <prefix>/data/<key> raw storages
+//     (+ <prefix>/byteorder); e.g. alexnet-owt-7be5be79.pth.
+//   - legacy (_use_new_zipfile_serialization=False): a chain of pickles (magic number,
+//     protocol, sys_info, the state dict, the storage keys), then each storage as an 8-byte
+//     little-endian element count + raw bytes; e.g. alexnet-owt-4df8aa71.pth.
+// The state dict pickle is run by a small VM (weights/pickle.h) that knows only what
+// torch.save emits. Every size, offset and stride is checked against the file, so a lying
+// header throws WeightError ("<name>: <reason>") instead of reading out of bounds or
+// allocating more than the file could describe.
+//
+// Tensors come out contiguous, row-major, float32 (float16/float64/bfloat16 and integer
+// dtypes are converted; e.g. BatchNorm's int64 num_batches_tracked becomes a float scalar),
+// in the state dict's order. `_metadata` is ignored.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include "weights/weights.h"
+
+namespace catdog::weights {
+
+enum class PthFormat { Zip, Legacy };
+
+// Reads a whole file; WeightError names `path`.
+WeightMap read_pth(const std::string& path);
+
+// Same from memory (fuzzers, tests). `name` is used in error messages only.
+WeightMap read_pth_bytes(const uint8_t* data, size_t size, const std::string& name);
+
+// Which container a buffer holds (zip local-file magic "PK\3\4" vs. a pickle); throws
+// WeightError when it is neither.
+PthFormat detect_pth_format(const uint8_t* data, size_t size, const std::string& name);
+
+}  // namespace catdog::weights
