@@ -41,3 +41,13 @@ bench: native
 
 clean:
 	rm -rf $(BUILD) $(WASM_BUILD) $(ASAN_BUILD)
+
+# libFuzzer targets (issue 6) under ASan + UBSan, built with clang and without LibTorch;
+# bench/fuzz runs each one FUZZ_SECONDS (default 60) and prints executions, coverage, findings.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCATDOG_CORE_ONLY=ON -DCATDOG_SANITIZE=ON -DCATDOG_FUZZ=ON
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+	bench/fuzz --build $(FUZZ_BUILD) $(FUZZ_SECONDS)

@@ -51,6 +51,9 @@ public:
     void load_file(const std::string& path);
 
 private:
+    // Runs spec layers [from, to] on x, the input of layer `from`.
+    torch::Tensor run(const torch::Tensor& x, int from, int to, bool train, Taps* taps);
+
     NetSpec spec_;
     std::map<std::string, torch::Tensor> params_;
     int unfreeze_last_ = 0;

@@ -1,0 +1,42 @@
+// export/export.h - a trained model -> the files the page and other runtimes load.
+//
+//   model.onnx       fp32, input "input" float32[N,3,S,S], outputs "logits", "probs" and one
+//                    output per visualisable activation (named by its view, e.g. "features.0")
+//   model.web.onnx   the same graph with large Linear weights in int8 (per output channel)
+//   model.json       catdog::ModelInfo: labels, preprocessing, layers and their shapes, conv1
+// Every file is written atomically (temp + rename), so a killed export leaves no torn file.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+#include "catdog/model_info.h"
+#include "export/onnx_writer.h"
+#include "nets/model.h"
+
+namespace catdog::exporter {
+
+struct ExportOptions {
+    // The int8 encoding of the web model. Dynamic (DynamicQuantizeLinear + MatMulInteger,
+    // fused by ORT into DynamicQuantizeMatMul) measured faster in onnxruntime-web than
+    // dequantizing the weights at each run; see the export tests for the numbers.
+    WebLinear web_linear = WebLinear::Dynamic;
+    bool write_web = true;
+};
+
+struct ExportResult {
+    std::string onnx_path, web_path, json_path;
+    int64_t onnx_bytes = 0, web_bytes = 0;
+};
+
+// The model.json contents for a model: layers with shapes from NetSpec::infer_shapes.
+catdog::ModelInfo make_model_info(const nets::NetSpec& spec, const std::vector<std::string>& labels);
+
+// Writes the three files for `model` (any device; parameters are read on the CPU) into `dir`.
+ExportResult export_model(const nets::Model& model, const std::vector<std::string>& labels,
+                          const std::string& dir, const ExportOptions& opt = {});
+
+// Reads the run folder (train/run.h), loads its final model and exports into the folder.
+// Throws std::runtime_error with a one-line reason naming the folder.
+ExportResult export_run(const std::string& run_dir, const ExportOptions& opt = {});
+
+}  // namespace catdog::exporter

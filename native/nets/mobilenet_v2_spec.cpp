@@ -1,0 +1,72 @@
+// nets/mobilenet_v2_spec.cpp - MobileNet V2 (width 1.0, 224) as Google's TFLite graph
+// mobilenet_v2_1.0_224_quant: BatchNorm folded into the convs (so every conv has a bias),
+// ReLU6, and TF 'SAME' padding, which is asymmetric for stride 2 (0 top/left, 1 bottom/right).
+// Names follow torchvision's mobilenet_v2 so a reader of either finds the same layer:
+//   features.0.0                 stem conv 3->32, stride 2
+//   features.N.conv.0.0          expand 1x1 (t = 6) or the depthwise 3x3 (block 1, t = 1)
+//   features.N.conv.1.0          depthwise 3x3 (t = 6)
+//   features.N.conv.2 / .conv.1  linear projection 1x1 (no activation)
+//   features.N                   residual Add, where stride 1 and channels match
+//   features.18.0                last conv 320->1280
+//   classifier.1                 the head: Linear(1280, classes) (TFLite's Logits 1x1 conv)
+// Views are the activated convs (after ReLU6), named after the conv like AlexNet's.
+#include "nets/layer_builders.h"
+
+namespace catdog::nets {
+
+// TF 'SAME' for a k x k conv at `stride` on an even-sized input: total = k - stride,
+// the extra pixel going to the bottom/right.
+static std::array<int, 4> same_pad(int k, int stride) {
+    const int total = k > stride ? k - stride : 0;
+    const int lo = total / 2, hi = total - lo;
+    return {lo, lo, hi, hi};
+}
+
+NetSpec make_mobilenet_v2_spec(int num_classes) {
+    using namespace build;
+    NetSpec s;
+    s.backbone = "mobilenet_v2";
+    s.input_size = 224;
+    s.transform.resize = 256;
+    s.transform.crop = 224;
+    s.transform.mean = {0.5f, 0.5f, 0.5f};  // input scaled to [-1, 1]
+    s.transform.std = {0.5f, 0.5f, 0.5f};
+    s.conv1 = "features.0.0";
+    auto& L = s.layers;
+    auto conv_relu6 = [&](const std::string& prefix, int in, int out, int k, int stride, int groups) {
+        L.push_back(conv(prefix + ".0", in, out, k, stride, same_pad(k, stride), groups));
+        L.push_back(act(prefix + ".2", Op::Relu6, prefix + ".0"));
+    };
+
+    conv_relu6("features.0", 3, 32, 3, 2, 1);
+    struct Stage { int t, c, n, s; };
+    const Stage stages[] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+                            {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+    int in = 32, block = 1;
+    for (const Stage& st : stages) {
+        for (int i = 0; i < st.n; ++i, ++block) {
+            const int stride = i == 0 ? st.s : 1;
+            const int hidden = in * st.t;
+            const std::string p = "features." + std::to_string(block) + ".conv.";
+            const int block_input = (int)L.size() - 1;
+            int sub = 0;
+            if (st.t != 1) conv_relu6(p + std::to_string(sub++), in, hidden, 1, 1, 1);
+            conv_relu6(p + std::to_string(sub++), hidden, hidden, 3, stride, hidden);
+            L.push_back(conv(p + std::to_string(sub), hidden, st.c, 1, 1, {0, 0, 0, 0}));
+            if (stride == 1 && in == st.c)
+                L.push_back(add("features." + std::to_string(block), block_input, (int)L.size() - 1));
+            in = st.c;
+        }
+    }
+    conv_relu6("features.18", 320, 1280, 1, 1, 1);
+    L.push_back(adaptive_avg_pool("avgpool", 1, 1));
+    L.push_back(flatten("flatten"));
+    s.feature_layer = (int)L.size() - 1;  // the 1280-d global average pool
+    s.feature_dim = 1280;
+    L.push_back(linear("classifier.1", 1280, num_classes));
+    s.head_layer = (int)L.size() - 1;
+    s.num_classes = num_classes;
+    return s;
+}
+
+}  // namespace catdog::nets

@@ -1,0 +1,315 @@
+// nets/model.cpp - the NetSpec interpreted with torch's functional ops.
+//
+// The only translation unit in nets/ that includes torch (20+ s to compile).
+//
+//   [SECTION] Initialisation (torch.nn's reset_parameters)
+//   [SECTION] Forward: one switch over the spec's ops
+//   [SECTION] Freezing and devices
+//   [SECTION] Loading weights, checkpoints
+#include "nets/model.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <stdexcept>
+
+#include "nets/pretrained.h"
+
+namespace catdog::nets {
+namespace {
+
+std::string dims(at::IntArrayRef s) {
+    std::string r = "[";
+    for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
+    return r + "]";
+}
+
+// ---------------------------------------------------------------------------------------
+// [SECTION] Initialisation
+// ---------------------------------------------------------------------------------------
+
+// torch.nn.Conv2d / Linear reset_parameters: kaiming_uniform_(w, a=sqrt(5)) (a bound of
+// 1/sqrt(fan_in)) and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Drawn weight then bias,
+// layer by layer, so the same torch::manual_seed gives torchvision's random model.
+void init_layer(const Layer& l, std::map<std::string, torch::Tensor>& params) {
+    torch::NoGradGuard no_grad;
+    std::vector<int64_t> shape;
+    if (l.op == Op::Conv) shape = {l.out_ch, l.in_ch / l.groups, l.kh, l.kw};
+    else if (l.op == Op::Linear) shape = {l.out_ch, l.in_ch};
+    else return;
+    torch::Tensor w = torch::empty(shape, torch::kFloat);
+    torch::nn::init::kaiming_uniform_(w, std::sqrt(5.0));
+    params[l.name + ".weight"] = w;
+    if (l.bias) {
+        int64_t fan_in = 1;
+        for (size_t i = 1; i < shape.size(); ++i) fan_in *= shape[i];
+        const double bound = fan_in > 0 ? 1.0 / std::sqrt(double(fan_in)) : 0.0;
+        params[l.name + ".bias"] = torch::empty({l.out_ch}, torch::kFloat).uniform_(-bound, bound);
+    }
+}
+
+bool symmetric(const std::array<int, 4>& p) { return p[0] == p[2] && p[1] == p[3]; }
+
+}  // namespace
+
+Model::Model(NetSpec spec) : spec_(std::move(spec)) {
+    spec_.infer_shapes();
+    for (const Layer& l : spec_.layers) init_layer(l, params_);
+    set_trainable(0);
+}
+
+void Model::reset_head(int num_classes) {
+    if (num_classes < 1) throw std::invalid_argument("reset_head: num_classes must be >= 1");
+    Layer& h = spec_.layers[spec_.head_layer];
+    h.out_ch = num_classes;
+    spec_.num_classes = num_classes;
+    spec_.infer_shapes();
+    init_layer(h, params_);
+    torch::NoGradGuard no_grad;
+    for (const char* suffix : {".weight", ".bias"}) {
+        auto it = params_.find(h.name + suffix);
+        if (it == params_.end()) continue;
+        it->second = it->second.to(device_);
+        it->second.set_requires_grad(true);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// [SECTION] Forward
+// ---------------------------------------------------------------------------------------
+
+// Runs layers [from, to] on x (x is the input of layer `from`). Outputs are dropped after
+// their last reader, so an inference pass holds only the live activations.
+torch::Tensor Model::run(const torch::Tensor& x, int from, int to, bool train, Taps* taps) {
+    const int n = to - from + 1;
+    std::vector<torch::Tensor> out(n);
+    std::vector<int> last_use(n, -1);
+    auto input_list = [&](int i) {
+        std::vector<int> in = spec_.layers[i].inputs;
+        if (in.empty()) in.push_back(i - 1);
+        return in;
+    };
+    for (int i = from; i <= to; ++i)
+        for (int j : input_list(i))
+            if (j >= from) last_use[j - from] = i;
+    const torch::Tensor* prev = &x;
+
+    for (int i = from; i <= to; ++i) {
+        const Layer& l = spec_.layers[i];
+        auto input = [&](int k) -> const torch::Tensor& {
+            const std::vector<int> in = input_list(i);
+            const int j = in.at(k);
+            if (j == from - 1 && k == 0 && l.inputs.empty()) return x;
+            if (j < from) throw std::logic_error("layer '" + l.name + "' reads a layer outside the range run");
+            return out[j - from];
+        };
+        // Safe to overwrite in place: the input is ours alone (a fresh conv/linear/add output
+        // read by no one else and not tapped). Autograd allows it: none of those ops needs
+        // its own output for backward.
+        auto can_inplace = [&]() {
+            if (!l.inputs.empty() || i == from) return false;
+            const Layer& p = spec_.layers[i - 1];
+            return (p.op == Op::Conv || p.op == Op::Linear || p.op == Op::Add) && p.view.empty() &&
+                   last_use[i - 1 - from] == i;
+        };
+        torch::Tensor y;
+        switch (l.op) {
+        case Op::Conv: {
+            const torch::Tensor& w = params_.at(l.name + ".weight");
+            torch::Tensor b = l.bias ? params_.at(l.name + ".bias") : torch::Tensor();
+            const std::vector<int64_t> stride{l.stride, l.stride}, dilation{1, 1};
+            if (symmetric(l.pad)) {
+                const std::vector<int64_t> pad{l.pad[0], l.pad[1]};
+                y = torch::conv2d(input(0), w, b, stride, pad, dilation, l.groups);
+            } else {  // TF 'SAME' at stride 2: pad right/bottom only
+                torch::Tensor p = torch::constant_pad_nd(input(0), {l.pad[1], l.pad[3], l.pad[0], l.pad[2]}, 0);
+                const std::vector<int64_t> zero{0, 0};
+                y = torch::conv2d(p, w, b, stride, zero, dilation, l.groups);
+            }
+            break;
+        }
+        case Op::Relu:
+            y = can_inplace() ? torch::relu_(out[i - 1 - from]) : torch::relu(input(0));
+            break;
+        case Op::Relu6:
+            y = can_inplace() ? torch::hardtanh_(out[i - 1 - from], 0.0, 6.0) : torch::hardtanh(input(0), 0.0, 6.0);
+            break;
+        case Op::MaxPool:
+            if (symmetric(l.pad)) {
+                y = torch::max_pool2d(input(0), {l.kh, l.kw}, {l.stride, l.stride}, {l.pad[0], l.pad[1]});
+            } else {
+                const double ninf = -std::numeric_limits<double>::infinity();
+                torch::Tensor p = torch::constant_pad_nd(input(0), {l.pad[1], l.pad[3], l.pad[0], l.pad[2]}, ninf);
+                y = torch::max_pool2d(p, {l.kh, l.kw}, {l.stride, l.stride});
+            }
+            break;
+        case Op::AdaptiveAvgPool:
+            y = torch::adaptive_avg_pool2d(input(0), {l.out_h, l.out_w});
+            break;
+        case Op::Flatten:
+            y = input(0).flatten(1);
+            break;
+        case Op::Dropout:
+            y = torch::dropout(input(0), l.p, train);
+            break;
+        case Op::Linear: {
+            torch::Tensor b = l.bias ? params_.at(l.name + ".bias") : torch::Tensor();
+            y = torch::linear(input(0), params_.at(l.name + ".weight"), b);
+            break;
+        }
+        case Op::Add:
+            y = torch::add(input(0), input(1));
+            break;
+        }
+        if (taps && !l.view.empty()) taps->emplace_back(l.view, y);
+        out[i - from] = y;
+        // Release what no later layer reads.
+        for (int j : input_list(i))
+            if (j >= from && last_use[j - from] == i) out[j - from] = torch::Tensor();
+        prev = &out[i - from];
+    }
+    return *prev;
+}
+
+torch::Tensor Model::trunk(const torch::Tensor& x, bool train, Taps* taps) {
+    if (x.dim() != 4 || x.size(1) != 3)
+        throw std::invalid_argument(spec_.backbone + ": input must be [N,3,H,W], got " + dims(x.sizes()));
+    return run(x, 0, spec_.feature_layer, train, taps);
+}
+
+torch::Tensor Model::head(const torch::Tensor& features) {
+    if (features.dim() != 2 || features.size(1) != spec_.feature_dim)
+        throw std::invalid_argument(spec_.backbone + ": head expects [N," + std::to_string(spec_.feature_dim) +
+                                    "] features, got " + dims(features.sizes()));
+    return run(features, spec_.feature_layer + 1, (int)spec_.layers.size() - 1, false, nullptr);
+}
+
+torch::Tensor Model::forward(const torch::Tensor& x, bool train, Taps* taps) {
+    torch::Tensor f = trunk(x, train, taps);
+    return run(f, spec_.feature_layer + 1, (int)spec_.layers.size() - 1, train, taps);
+}
+
+// ---------------------------------------------------------------------------------------
+// [SECTION] Freezing and devices
+// ---------------------------------------------------------------------------------------
+void Model::set_trainable(int unfreeze_last) {
+    const std::vector<int> bb = spec_.backbone_param_layers();
+    if (unfreeze_last < 0 || unfreeze_last > (int)bb.size()) unfreeze_last = (int)bb.size();
+    unfreeze_last_ = unfreeze_last;
+    std::vector<bool> trainable(spec_.layers.size(), false);
+    trainable[spec_.head_layer] = true;
+    for (int k = (int)bb.size() - unfreeze_last; k < (int)bb.size(); ++k) trainable[bb[k]] = true;
+    for (const ParamInfo& p : spec_.params()) params_.at(p.name).set_requires_grad(trainable[p.layer]);
+}
+
+std::vector<torch::Tensor> Model::head_parameters() {
+    std::vector<torch::Tensor> out;
+    for (const ParamInfo& p : spec_.params())
+        if (p.layer == spec_.head_layer) out.push_back(params_.at(p.name));
+    return out;
+}
+
+std::vector<torch::Tensor> Model::unfrozen_backbone_parameters() {
+    const std::vector<int> bb = spec_.backbone_param_layers();
+    std::vector<bool> unfrozen(spec_.layers.size(), false);
+    for (int k = (int)bb.size() - unfreeze_last_; k < (int)bb.size(); ++k) unfrozen[bb[k]] = true;
+    std::vector<torch::Tensor> out;
+    for (const ParamInfo& p : spec_.params())
+        if (unfrozen[p.layer]) out.push_back(params_.at(p.name));
+    return out;
+}
+
+void Model::to(torch::Device device) {
+    torch::NoGradGuard no_grad;
+    for (auto& [name, t] : params_) {
+        const bool rg = t.requires_grad();
+        t = t.to(device);
+        t.set_requires_grad(rg);
+    }
+    device_ = device;
+}
+
+// ---------------------------------------------------------------------------------------
+// [SECTION] Loading weights, checkpoints
+// ---------------------------------------------------------------------------------------
+int Model::load(const weights::WeightMap& w, bool include_head) {
+    check_weights(w, spec_, false, "weights for " + spec_.backbone);
+    torch::NoGradGuard no_grad;
+    int loaded = 0;
+    for (const ParamInfo& p : spec_.params()) {
+        auto it = w.tensors.find(p.name);
+        if (it == w.tensors.end()) continue;  // only the head can be absent (checked above)
+        if (p.layer == spec_.head_layer && (!include_head || it->second.shape != p.shape)) continue;
+        const weights::Tensor& src = it->second;
+        torch::Tensor t = torch::from_blob(const_cast<float*>(src.data.data()), src.shape, torch::kFloat);
+        params_.at(p.name).copy_(t);
+        ++loaded;
+    }
+    return loaded;
+}
+
+void Model::save(const std::string& path) const {
+    c10::Dict<std::string, torch::Tensor> dict;
+    for (const ParamInfo& p : spec_.params())
+        dict.insert(p.name, params_.at(p.name).detach().to(torch::kCPU).contiguous());
+    const std::vector<char> bytes = torch::pickle_save(dict);
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        if (!f) throw std::runtime_error(tmp + ": cannot create");
+        f.write(bytes.data(), (std::streamsize)bytes.size());
+        f.flush();
+        if (!f) {
+            f.close();
+            std::remove(tmp.c_str());
+            throw std::runtime_error(tmp + ": write failed (disk full?)");
+        }
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        throw std::runtime_error(path + ": cannot rename " + tmp + " into place");
+    }
+}
+
+void Model::load_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw std::runtime_error(path + ": cannot open");
+    std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    torch::IValue v;
+    try {
+        v = torch::pickle_load(bytes);
+    } catch (const std::exception& e) {
+        std::string why = e.what();
+        why = why.substr(0, why.find('\n'));
+        throw std::runtime_error(path + ": not a catdog checkpoint (" + why + ")");
+    }
+    if (!v.isGenericDict()) throw std::runtime_error(path + ": not a catdog checkpoint (expected a dict of tensors)");
+    std::map<std::string, torch::Tensor> got;
+    for (const auto& kv : v.toGenericDict()) {
+        if (!kv.key().isString() || !kv.value().isTensor())
+            throw std::runtime_error(path + ": not a catdog checkpoint (expected a dict of name -> tensor)");
+        got[kv.key().toStringRef()] = kv.value().toTensor();
+    }
+    // The head takes the file's class count.
+    const std::string head_w = spec_.layers[spec_.head_layer].name + ".weight";
+    auto hw = got.find(head_w);
+    if (hw != got.end() && hw->second.dim() == 2 && hw->second.size(0) != spec_.num_classes &&
+        hw->second.size(1) == spec_.feature_dim)
+        reset_head((int)hw->second.size(0));
+    for (const ParamInfo& p : spec_.params()) {
+        auto it = got.find(p.name);
+        if (it == got.end()) throw std::runtime_error(path + ": no " + p.name + " (not a " + spec_.backbone + " checkpoint?)");
+        if (it->second.sizes() != at::IntArrayRef(p.shape))
+            throw std::runtime_error(path + ": " + p.name + " is " + dims(it->second.sizes()) + ", " + spec_.backbone +
+                                     " needs " + dims(p.shape));
+    }
+    if (got.size() != spec_.params().size())
+        throw std::runtime_error(path + ": holds " + std::to_string(got.size()) + " tensors, " + spec_.backbone +
+                                 " has " + std::to_string(spec_.params().size()));
+    torch::NoGradGuard no_grad;
+    for (const ParamInfo& p : spec_.params()) params_.at(p.name).copy_(got.at(p.name));
+}
+
+}  // namespace catdog::nets

@@ -1,0 +1,36 @@
+// train/evaluate.h - a model on a list of samples: loss, confusion, misclassified files.
+// Used for the per-epoch validation and by `catdog eval` / `catdog predict`.
+#pragma once
+#include <functional>
+#include <vector>
+#include <torch/torch.h>
+#include "data/loader.h"
+#include "nets/model.h"
+#include "train/metrics.h"
+
+namespace catdog::train {
+
+struct Misclassified {
+    size_t index;               // into the samples
+    int pred;
+    std::vector<float> probs;
+};
+
+struct EvalResult {
+    Confusion confusion;
+    double loss = 0;            // mean cross-entropy over the rows that decoded
+    int64_t n = 0;
+    std::vector<Misclassified> misclassified;
+    std::vector<data::FailedSample> failed;
+};
+
+// Logits for a CPU batch: copied to the model's device (non-blocking from pinned memory),
+// channels_last, eval mode, under InferenceMode.
+torch::Tensor infer_logits(nets::Model& model, const torch::Tensor& images);
+
+// Runs the val transform over `samples` (opt.train is ignored) and scores the predictions.
+// `on_fail` sees each sample that failed to decode, in order.
+EvalResult evaluate(nets::Model& model, const std::vector<data::Sample>& samples, size_t num_classes,
+                    data::LoaderOptions opt, const std::function<void(const data::FailedSample&)>& on_fail = {});
+
+}  // namespace catdog::train

@@ -1,0 +1,102 @@
+// train/inference.cpp - predict and eval over a run's model.
+#include "train/inference.h"
+
+#include <filesystem>
+#include <torch/torch.h>
+#include "data/dataset.h"
+#include "data/loader.h"
+#include "train/atomic_write.h"
+#include "train/checkpoint.h"
+#include "train/evaluate.h"
+#include "train/run.h"
+
+namespace fs = std::filesystem;
+
+namespace catdog::train {
+
+namespace {
+
+data::LoaderOptions loader_options(const RunInfo& run, const InferenceOptions& opt, torch::Device device) {
+    data::LoaderOptions lo;
+    lo.transform = run.transform;
+    lo.batch_size = std::max(1, opt.batch_size);
+    lo.workers = opt.workers > 0 ? opt.workers : data::default_workers();
+    lo.pin_memory = device.is_cuda();
+    return lo;
+}
+
+bool same_folder(const std::string& a, const std::string& b) {
+    std::error_code ec1, ec2;
+    auto ca = fs::weakly_canonical(a, ec1), cb = fs::weakly_canonical(b, ec2);
+    return !ec1 && !ec2 && ca == cb;
+}
+
+}  // namespace
+
+void predict_files(const std::string& run_dir, const std::vector<std::string>& files, const InferenceOptions& opt,
+                   const PredictionSink& emit) {
+    RunInfo run = read_run(run_dir);
+    torch::Device device = resolve_device(opt.device);
+    auto model = load_run_model(run, device);
+    std::vector<data::Sample> samples;
+    for (auto& f : files) samples.push_back({f, 0});
+    data::Loader loader(samples, data::sequential_order(samples.size()), loader_options(run, opt, device));
+    data::Batch b;
+    const size_t k = run.labels.size();
+    while (loader.next(b)) {
+        torch::Tensor probs;
+        if (!b.indices.empty()) probs = torch::softmax(infer_logits(*model, b.images), 1).contiguous();
+        // Merge decoded rows and failures back into the input order.
+        size_t row = 0, fail = 0;
+        while (row < b.indices.size() || fail < b.failed.size()) {
+            Prediction p;
+            if (fail < b.failed.size() && (row >= b.indices.size() || b.failed[fail].index < b.indices[row])) {
+                p.file = files[b.failed[fail].index];
+                p.error = b.failed[fail].message;
+                ++fail;
+            } else {
+                p.file = files[b.indices[row]];
+                const float* pr = probs.data_ptr<float>() + row * k;
+                p.probs.assign(pr, pr + k);
+                p.label = (int)(std::max_element(p.probs.begin(), p.probs.end()) - p.probs.begin());
+                ++row;
+            }
+            emit(p, run.labels);
+        }
+    }
+}
+
+EvalReport evaluate_folder(const std::string& run_dir, const std::string& data_dir, bool all_files,
+                           const InferenceOptions& opt) {
+    RunInfo run = read_run(run_dir);
+    torch::Device device = resolve_device(opt.device);
+    EvalReport rep;
+    rep.labels = run.labels;
+
+    std::vector<data::Sample> samples;
+    const std::string split_path = (fs::path(run_dir) / "split.json").string();
+    const bool own_folder = run.config.value("val_dir", std::string()).empty() &&
+                            same_folder(data_dir, run.config.value("data", std::string())) && fs::exists(split_path);
+    if (own_folder && !all_files) {
+        samples = data::split_from_json(nlohmann::json::parse(read_file(split_path))).val;
+        rep.used_val_split = true;
+        rep.data_dir = data_dir;
+    } else {
+        data::Dataset ds = data::scan_folder(data_dir, /*allow_single_class=*/true);
+        data::relabel(ds, run.labels);
+        samples = std::move(ds.samples);
+        rep.data_dir = ds.root;
+    }
+    auto model = load_run_model(run, device);
+    EvalResult r = evaluate(*model, samples, run.labels.size(), loader_options(run, opt, device));
+    rep.n = r.n;
+    rep.accuracy = r.confusion.accuracy();
+    rep.loss = r.loss;
+    rep.per_class_acc = r.confusion.per_class_acc();
+    rep.confusion = r.confusion.m;
+    for (auto& w : r.misclassified) rep.misclassified.push_back({samples[w.index].path, samples[w.index].label, w.pred, w.probs});
+    for (auto& f : r.failed) rep.failed.push_back({samples[f.index].path, f.message});
+    return rep;
+}
+
+}  // namespace catdog::train

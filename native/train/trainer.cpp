@@ -1,0 +1,428 @@
+// train/trainer.cpp - the training loop, checkpoints and resume.
+//
+// Contents
+//   [Run state]     what a checkpoint records besides tensors (JSON)
+//   [Setup]         new run / resumed run -> a Session (model, optimizer, split, state)
+//   [Loop]          epochs, batches, stop requests, mid-epoch checkpoints
+//   [Epoch end]     validation, metrics.csv, best/last checkpoints
+//   [Finish]        model.ckpt, summary.json
+#include "train/trainer.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <torch/torch.h>
+#include "data/dataset.h"
+#include "data/loader.h"
+#include "nets/model.h"
+#include "train/atomic_write.h"
+#include "train/checkpoint.h"
+#include "train/evaluate.h"
+#include "train/progress.h"
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace catdog::train {
+
+namespace {
+
+// SIGINT asks the loop to stop at the end of the current batch; a second one kills as usual.
+std::atomic<int> g_stop_signal{0};
+extern "C" void on_sigint(int sig) {
+    g_stop_signal = sig;
+    std::signal(sig, SIG_DFL);
+}
+
+uint64_t mix(uint64_t a, uint64_t b) {
+    uint64_t x = a * 0x9e3779b97f4a7c15ull + b + 0x632be59bd9b4e019ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// ---------------------------------------------------------------------------------------------
+// [Run state]
+// ---------------------------------------------------------------------------------------------
+json initial_state() {
+    return {{"epoch", 0},          {"batch", 0},          {"loss_sum", 0.0},    {"loss_n", 0},
+            {"epoch_images", 0},   {"epoch_secs", 0.0},   {"train_images", 0},  {"train_secs", 0.0},
+            {"best_val_acc", -1.0}, {"best_epoch", 0},    {"history", json::array()},
+            {"bad_files", json::object()}};
+}
+
+struct Session {
+    TrainConfig cfg;
+    fs::path dir;
+    torch::Device device{torch::kCPU};
+    data::Split split;
+    std::unique_ptr<nets::Model> model;
+    std::unique_ptr<torch::optim::Adam> opt;
+    json st = initial_state();
+
+    std::string path(const char* name) const { return (dir / name).string(); }
+
+    // One warning line per bad file for the whole run (the list survives resume).
+    void report(const data::FailedSample& f, const std::string& file) {
+        auto& bad = st["bad_files"];
+        if (bad.contains(file)) return;
+        bad[file] = f.message;
+        std::fprintf(stderr, "warning: skipped %s\n", f.message.c_str());
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// [Setup]
+// ---------------------------------------------------------------------------------------------
+std::string default_out(const std::string& backbone) {
+    std::time_t t = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::localtime(&t));
+    return "runs/" + backbone + "-" + buf;
+}
+
+// Builds the model exactly as a fresh run does: pretrained trunk, then a seeded new head.
+std::unique_ptr<nets::Model> build_model(const TrainConfig& cfg, const nets::NetSpec& spec) {
+    torch::manual_seed(cfg.seed);
+    auto model = std::make_unique<nets::Model>(spec);
+    if (cfg.weights != "random") model->load(nets::load_pretrained(cfg.backbone, cfg.weights), false);
+    torch::manual_seed(cfg.seed);
+    model->reset_head((int)cfg.labels.size());
+    return model;
+}
+
+void make_optimizer(Session& s) {
+    s.model->to(s.device);
+    s.model->set_trainable(s.cfg.unfreeze);
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(s.model->head_parameters(),
+                        std::make_unique<torch::optim::AdamOptions>(s.cfg.lr));
+    auto backbone = s.model->unfrozen_backbone_parameters();
+    if (!backbone.empty()) {
+        groups.emplace_back(backbone,
+                            std::make_unique<torch::optim::AdamOptions>(s.cfg.lr * s.cfg.backbone_lr_scale));
+    }
+    s.opt = std::make_unique<torch::optim::Adam>(groups);
+}
+
+void set_lr(Session& s, double factor) {
+    auto& groups = s.opt->param_groups();
+    for (size_t g = 0; g < groups.size(); ++g) {
+        double base = s.cfg.lr * (g == 0 ? 1.0 : s.cfg.backbone_lr_scale);
+        static_cast<torch::optim::AdamOptions&>(groups[g].options()).lr(base * factor);
+    }
+}
+
+void print_header(const Session& s) {
+    auto tr = data::class_counts(s.split.train, s.cfg.labels.size());
+    auto va = data::class_counts(s.split.val, s.cfg.labels.size());
+    std::string counts;
+    for (size_t i = 0; i < s.cfg.labels.size(); ++i) {
+        counts += (i ? ", " : "") + s.cfg.labels[i] + " " + std::to_string(tr[i]) + "/" + std::to_string(va[i]);
+    }
+    std::printf("run %s\n  %s, %s on %s, %zu train / %zu val (%s), batch %d, lr %g (%s), %d epochs, seed %llu\n",
+                s.dir.c_str(), s.cfg.backbone.c_str(),
+                s.cfg.strategy == "feature" ? "frozen backbone" : ("last " + std::to_string(s.cfg.unfreeze) + " layers unfrozen").c_str(),
+                s.device.str().c_str(), s.split.train.size(), s.split.val.size(), counts.c_str(), s.cfg.batch_size,
+                s.cfg.lr, s.cfg.lr_schedule.c_str(), s.cfg.epochs, (unsigned long long)s.cfg.seed);
+    std::fflush(stdout);
+}
+
+// ---------------------------------------------------------------------------------------------
+// [Epoch end]
+// ---------------------------------------------------------------------------------------------
+void write_metrics_csv(const Session& s) {
+    std::string csv = "epoch,train_loss,val_loss,val_acc,lr,img_s\n";
+    char line[256];
+    for (const auto& r : s.st["history"]) {
+        std::snprintf(line, sizeof line, "%d,%.6f,%.6f,%.6f,%.8g,%.2f\n", r["epoch"].get<int>(),
+                      r["train_loss"].is_null() ? NAN : r["train_loss"].get<double>(),
+                      r["val_loss"].is_null() ? NAN : r["val_loss"].get<double>(),
+                      r["val_acc"].is_null() ? NAN : r["val_acc"].get<double>(), r["lr"].get<double>(),
+                      r["img_s"].get<double>());
+        csv += line;
+    }
+    write_file_atomic(s.path("metrics.csv"), csv);
+}
+
+void end_epoch(Session& s, int epoch, data::LoaderOptions lo) {
+    const auto& labels = s.cfg.labels;
+    std::printf("validating on %zu photos...\n", s.split.val.size());
+    std::fflush(stdout);
+    EvalResult v = evaluate(*s.model, s.split.val, labels.size(), lo,
+                            [&](const data::FailedSample& f) { s.report(f, s.split.val[f.index].path); });
+    const double train_loss = s.st["loss_n"].get<int64_t>() ? s.st["loss_sum"].get<double>() / s.st["loss_n"].get<double>() : NAN;
+    const double img_s = s.st["epoch_secs"].get<double>() > 0 ? s.st["epoch_images"].get<double>() / s.st["epoch_secs"].get<double>() : 0.0;
+    const double acc = v.confusion.accuracy();
+    json row = {{"epoch", epoch + 1},
+                {"train_loss", json_number(train_loss)},
+                {"val_loss", json_number(v.loss)},
+                {"val_acc", json_number(acc)},
+                {"lr", s.cfg.lr * lr_factor(s.cfg, epoch)},
+                {"img_s", img_s},
+                {"per_class_acc", per_class_json(v.confusion.per_class_acc(), labels)},
+                {"confusion", v.confusion.m}};
+    s.st["history"].push_back(row);
+    std::printf("epoch %d/%d  train_loss %.4f  val_loss %.4f  val_acc %.4f  lr %.3g  %.1f img/s\n", epoch + 1,
+                s.cfg.epochs, train_loss, v.loss, acc, row["lr"].get<double>(), img_s);
+    std::printf("  per class: %s\n%s", format_per_class(v.confusion.per_class_acc(), labels).c_str(),
+                format_confusion(v.confusion, labels).c_str());
+    std::fflush(stdout);
+
+    // The epoch is done: roll the state forward, then persist (best first, so a kill between
+    // the two writes re-does only this epoch's validation on resume).
+    s.st["epoch"] = epoch + 1;
+    s.st["batch"] = 0;
+    s.st["loss_sum"] = 0.0;
+    s.st["loss_n"] = 0;
+    s.st["epoch_images"] = 0;
+    s.st["epoch_secs"] = 0.0;
+    if (!std::isnan(acc) && acc > s.st["best_val_acc"].get<double>()) {
+        s.st["best_val_acc"] = acc;
+        s.st["best_epoch"] = epoch + 1;
+        save_checkpoint(s.path("checkpoint-best.ckpt"), *s.model, s.opt.get(), s.st);
+    }
+    save_checkpoint(s.path("checkpoint-last.ckpt"), *s.model, s.opt.get(), s.st);
+    write_metrics_csv(s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// [Finish]
+// ---------------------------------------------------------------------------------------------
+void finish(Session& s) {
+    s.model->save(s.path("model.ckpt"));
+    const json& last = s.st["history"].back();
+    json skipped = json::array();
+    for (auto& [file, msg] : s.st["bad_files"].items()) skipped.push_back({{"file", file}, {"error", msg}});
+    const double secs = s.st["train_secs"].get<double>();
+    json summary = {
+        {"backbone", s.cfg.backbone},
+        {"labels", s.cfg.labels},
+        {"epochs", s.cfg.epochs},
+        {"val_acc", last["val_acc"]},
+        {"val_loss", last["val_loss"]},
+        {"train_loss", last["train_loss"]},
+        {"per_class_acc", last["per_class_acc"]},
+        {"confusion", last["confusion"]},
+        {"best_val_acc", s.st["best_val_acc"]},
+        {"best_epoch", s.st["best_epoch"]},
+        {"train_img_s", secs > 0 ? s.st["train_images"].get<double>() / secs : 0.0},
+        {"train_samples", s.split.train.size()},
+        {"val_samples", s.split.val.size()},
+        {"skipped_files", skipped.size()},
+        {"skipped", skipped},
+        {"device", s.device.str()},
+    };
+    write_file_atomic(s.path("summary.json"), summary.dump(2) + "\n");
+    std::printf("done: val_acc %.4f, %.1f img/s; model in %s\n", last["val_acc"].is_null() ? NAN : last["val_acc"].get<double>(),
+                summary["train_img_s"].get<double>(), s.path("model.ckpt").c_str());
+    std::fflush(stdout);
+}
+
+// ---------------------------------------------------------------------------------------------
+// [Loop]
+// ---------------------------------------------------------------------------------------------
+TrainResult run(Session& s) {
+    const TrainConfig& cfg = s.cfg;
+    struct SigGuard {
+        void (*old)(int);
+        SigGuard() { g_stop_signal = 0; old = std::signal(SIGINT, on_sigint); }
+        ~SigGuard() { std::signal(SIGINT, old); }
+    } sig_guard;
+
+    data::LoaderOptions lo;
+    lo.transform = cfg.transform;
+    lo.batch_size = cfg.batch_size;
+    lo.workers = cfg.workers > 0 ? cfg.workers : data::default_workers();
+    lo.seed = cfg.seed;
+    lo.pin_memory = s.device.is_cuda();
+
+    const int64_t ntrain = (int64_t)s.split.train.size();
+    int batches_here = 0, epochs_here = 0;
+    auto last_ckpt = Clock::now();
+    auto stopped = [&](bool interrupted) {
+        std::printf("stopped at epoch %d, batch %lld; continue with: catdog train --resume %s\n",
+                    s.st["epoch"].get<int>() + 1, (long long)s.st["batch"].get<int64_t>(), s.dir.c_str());
+        std::fflush(stdout);
+        return TrainResult{TrainOutcome::Stopped, s.dir.string(), interrupted};
+    };
+
+    for (int epoch = s.st["epoch"].get<int>(); epoch < cfg.epochs; ++epoch) {
+        set_lr(s, lr_factor(cfg, epoch));
+        lo.epoch = epoch;
+        lo.train = true;
+        const int64_t first = s.st["batch"].get<int64_t>();
+        data::Loader loader(s.split.train, data::shuffled_order(ntrain, cfg.seed, epoch), lo, first);
+        Progress bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(cfg.epochs), ntrain,
+                     std::min<int64_t>(first * cfg.batch_size, ntrain));
+        data::Batch b;
+        for (;;) {
+            auto t0 = Clock::now();
+            if (!loader.next(b)) break;
+            for (auto& f : b.failed) s.report(f, s.split.train[f.index].path);
+            const int64_t n = (int64_t)b.indices.size();
+            if (n > 0) {
+                // Dropout masks come from (seed, epoch, batch): the same after a resume.
+                torch::manual_seed(mix(cfg.seed, (uint64_t)epoch << 32 | (uint64_t)b.number));
+                auto x = b.images.to(s.device, true).contiguous(torch::MemoryFormat::ChannelsLast);
+                auto y = b.labels.to(s.device, true);
+                torch::Tensor feats;
+                if (cfg.unfreeze > 0) {
+                    feats = s.model->trunk(x, cfg.trunk_dropout);
+                } else {
+                    torch::NoGradGuard no_grad;  // frozen trunk: no autograd graph at all
+                    feats = s.model->trunk(x, cfg.trunk_dropout);
+                }
+                auto loss = torch::nn::functional::cross_entropy(s.model->head(feats), y);
+                s.opt->zero_grad();
+                loss.backward();
+                s.opt->step();
+                s.st["loss_sum"] = s.st["loss_sum"].get<double>() + loss.item<double>() * (double)n;
+                s.st["loss_n"] = s.st["loss_n"].get<int64_t>() + n;
+            }
+            const double dt = seconds_since(t0);
+            s.st["batch"] = b.number + 1;
+            s.st["epoch_images"] = s.st["epoch_images"].get<int64_t>() + n;
+            s.st["epoch_secs"] = s.st["epoch_secs"].get<double>() + dt;
+            s.st["train_images"] = s.st["train_images"].get<int64_t>() + n;
+            s.st["train_secs"] = s.st["train_secs"].get<double>() + dt;
+            const double es = s.st["epoch_secs"].get<double>();
+            bar.update(std::min<int64_t>((b.number + 1) * cfg.batch_size, ntrain),
+                       es > 0 ? s.st["epoch_images"].get<double>() / es : 0.0,
+                       s.st["loss_n"].get<int64_t>() ? s.st["loss_sum"].get<double>() / s.st["loss_n"].get<double>() : NAN);
+
+            ++batches_here;
+            const bool mid_epoch = b.number + 1 < loader.num_batches();
+            const bool stop = g_stop_signal != 0 || (cfg.stop_after_batches > 0 && batches_here >= cfg.stop_after_batches);
+            const bool due = (cfg.checkpoint_every > 0 && (b.number + 1) % cfg.checkpoint_every == 0) ||
+                             (cfg.checkpoint_secs > 0 && seconds_since(last_ckpt) >= cfg.checkpoint_secs);
+            if (mid_epoch && (stop || due)) {
+                save_checkpoint(s.path("checkpoint-last.ckpt"), *s.model, s.opt.get(), s.st);
+                last_ckpt = Clock::now();
+            }
+            if (mid_epoch && stop) {
+                bar.finish();
+                return stopped(g_stop_signal != 0);
+            }
+        }
+        bar.finish();
+        end_epoch(s, epoch, lo);
+        last_ckpt = Clock::now();
+        ++epochs_here;
+        const bool stop = g_stop_signal != 0 || (cfg.stop_after_batches > 0 && batches_here >= cfg.stop_after_batches) ||
+                          (cfg.stop_after_epoch > 0 && epochs_here >= cfg.stop_after_epoch);
+        if (stop && epoch + 1 < cfg.epochs) return stopped(g_stop_signal != 0);
+    }
+    finish(s);
+    return {TrainOutcome::Finished, s.dir.string(), false};
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Entry points
+// ---------------------------------------------------------------------------------------------
+TrainResult train_new(TrainConfig cfg) {
+    validate(cfg);
+    Session s;
+    s.device = resolve_device(cfg.device);
+    if (cfg.out.empty()) cfg.out = default_out(cfg.backbone);
+    s.dir = fs::path(cfg.out);
+    if (fs::exists(s.dir / "config.json")) {
+        throw std::runtime_error(cfg.out + ": already holds a run; continue it with --resume " + cfg.out +
+                                 " or choose another --out");
+    }
+
+    // Data: scan, then the split (a separate val folder, or a seeded stratified one).
+    data::Dataset ds = data::scan_folder(cfg.data);
+    cfg.data = ds.root;
+    cfg.labels = ds.labels;
+    if (!cfg.val_dir.empty()) {
+        data::Dataset vds = data::scan_folder(cfg.val_dir, /*allow_single_class=*/true);
+        data::relabel(vds, ds.labels);
+        cfg.val_dir = vds.root;
+        s.split = {ds.samples, vds.samples};
+    } else {
+        s.split = data::stratified_split(ds, cfg.val_split, cfg.seed);
+    }
+
+    // Model: the backbone's own preprocessing and feature layer go into the config.
+    nets::NetSpec spec = nets::make_spec(cfg.backbone, (int)cfg.labels.size());
+    cfg.transform = spec.transform;
+    cfg.feature_layer = spec.layers.at(spec.feature_layer).name;
+    cfg.feature_dim = spec.feature_dim;
+    if (cfg.weights.empty()) {
+        throw std::runtime_error("no pretrained weights for " + cfg.backbone + ": pass --weights FILE");
+    }
+    if (cfg.weights != "random") cfg.weights = fs::absolute(cfg.weights).lexically_normal().string();
+    if (cfg.strategy == "finetune" && cfg.unfreeze > (int)spec.backbone_param_layers().size()) {
+        throw std::invalid_argument("--unfreeze " + std::to_string(cfg.unfreeze) + ": " + cfg.backbone + " has only " +
+                                    std::to_string(spec.backbone_param_layers().size()) + " parameterised layers");
+    }
+    if (cfg.weights == "random") std::fprintf(stderr, "warning: --weights random: the backbone is untrained\n");
+    s.model = build_model(cfg, spec);  // reads the weights before anything is written
+
+    ensure_writable_dir(cfg.out);
+    s.cfg = cfg;
+    write_file_atomic(s.path("config.json"), to_json(cfg).dump(2) + "\n");
+    write_file_atomic(s.path("split.json"), data::split_to_json(s.split, cfg.labels).dump(1) + "\n");
+    make_optimizer(s);
+    print_header(s);
+    return run(s);
+}
+
+TrainResult train_resume(const std::string& run_dir, const TrainConfig& overrides) {
+    Session s;
+    s.dir = fs::path(run_dir);
+    if (!fs::exists(s.dir / "config.json")) {
+        throw std::runtime_error(run_dir + ": not a catdog run folder (config.json is missing)");
+    }
+    try {
+        s.cfg = config_from_json(json::parse(read_file(s.path("config.json"))));
+        s.split = data::split_from_json(json::parse(read_file(s.path("split.json"))));
+    } catch (const json::exception& e) {
+        throw std::runtime_error(run_dir + ": damaged config.json/split.json (" + e.what() + ")");
+    }
+    // Runtime settings may change on resume; the recipe may not.
+    s.cfg.workers = overrides.workers;
+    if (!overrides.device.empty() && overrides.device != "auto") s.cfg.device = overrides.device;
+    s.cfg.checkpoint_secs = overrides.checkpoint_secs;
+    s.cfg.checkpoint_every = overrides.checkpoint_every;
+    s.cfg.stop_after_epoch = overrides.stop_after_epoch;
+    s.cfg.stop_after_batches = overrides.stop_after_batches;
+    s.cfg.export_model = overrides.export_model;
+    s.device = resolve_device(s.cfg.device);
+    ensure_writable_dir(run_dir);
+
+    if (fs::exists(s.dir / "model.ckpt") && fs::exists(s.dir / "summary.json")) {
+        std::printf("%s: the run already finished (%d epochs)\n", run_dir.c_str(), s.cfg.epochs);
+        return {TrainOutcome::Finished, run_dir, false};
+    }
+    nets::NetSpec spec = nets::make_spec(s.cfg.backbone, (int)s.cfg.labels.size());
+    const bool have_ckpt = fs::exists(s.dir / "checkpoint-last.ckpt");
+    if (have_ckpt) {
+        // Every parameter comes from the checkpoint: no need to read the pretrained file.
+        s.model = std::make_unique<nets::Model>(spec);
+    } else {
+        s.model = build_model(s.cfg, spec);  // killed before the first checkpoint: start over
+    }
+    make_optimizer(s);
+    if (have_ckpt) {
+        json st = load_checkpoint(s.path("checkpoint-last.ckpt"), *s.model, s.opt.get());
+        st.erase("params");
+        s.st = st;
+    }
+    std::printf("resuming at epoch %d, batch %lld\n", s.st["epoch"].get<int>() + 1,
+                (long long)s.st["batch"].get<int64_t>());
+    print_header(s);
+    return run(s);
+}
+
+}  // namespace catdog::train

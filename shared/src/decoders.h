@@ -1,0 +1,26 @@
+// Internal: one decoder per library, called by decode_image() after format sniffing.
+// Each returns an upright-agnostic RGB8 image (EXIF is applied by the caller) or throws
+// DecodeError. Each checks DecodeOptions::max_pixels against the header before allocating.
+#pragma once
+#include "catdog/image.h"
+
+namespace catdog::detail {
+
+// `orientation` receives the EXIF orientation (1..8) found in the first Exif APP1, 1 if none.
+Image decode_jpeg(const uint8_t* data, size_t size, const std::string& name,
+                  const DecodeOptions& opt, int* orientation);
+// PNG, BMP, GIF (first frame) through stb_image.
+Image decode_stb(const uint8_t* data, size_t size, ImageFormat fmt, const std::string& name,
+                 const DecodeOptions& opt);
+Image decode_webp(const uint8_t* data, size_t size, const std::string& name,
+                  const DecodeOptions& opt);
+
+// Throws the pixel-limit DecodeError if w*h exceeds opt.max_pixels (or w, h are not positive).
+void check_dimensions(long long w, long long h, const std::string& name, const char* format,
+                      const DecodeOptions& opt);
+
+// RGBA8 (straight alpha) -> RGB8 over an opaque white background, rounded exactly like PIL 9.4's
+// Image.alpha_composite(white, im). `n` pixels; `dst` may alias `src` (it writes behind it).
+void composite_over_white(const uint8_t* rgba, uint8_t* rgb, size_t n);
+
+}  // namespace catdog::detail

@@ -1,0 +1,88 @@
+// EXIF orientation: a small, bounds-checked reader for IFD0's tag 0x0112, and the eight
+// transposes PIL's ImageOps.exif_transpose applies.
+#include "exif.h"
+
+#include <cstring>
+
+namespace catdog::detail {
+
+namespace {
+
+struct Tiff {
+    const uint8_t* p;
+    size_t n;
+    bool big_endian;
+    bool u16(size_t off, uint32_t* v) const {
+        if (off > n || n - off < 2) return false;
+        *v = big_endian ? (uint32_t(p[off]) << 8 | p[off + 1]) : (uint32_t(p[off + 1]) << 8 | p[off]);
+        return true;
+    }
+    bool u32(size_t off, uint32_t* v) const {
+        if (off > n || n - off < 4) return false;
+        const uint8_t* b = p + off;
+        *v = big_endian ? (uint32_t(b[0]) << 24 | uint32_t(b[1]) << 16 | uint32_t(b[2]) << 8 | b[3])
+                        : (uint32_t(b[3]) << 24 | uint32_t(b[2]) << 16 | uint32_t(b[1]) << 8 | b[0]);
+        return true;
+    }
+};
+
+}  // namespace
+
+int exif_orientation(const uint8_t* app1, size_t size) {
+    static const uint8_t kExif[6] = {'E', 'x', 'i', 'f', 0, 0};
+    if (!app1 || size < 6 || std::memcmp(app1, kExif, 6) != 0) return 1;
+    Tiff t{app1 + 6, size - 6, false};
+    if (t.n < 8) return 1;
+    if (t.p[0] == 'M' && t.p[1] == 'M') t.big_endian = true;
+    else if (!(t.p[0] == 'I' && t.p[1] == 'I')) return 1;
+    uint32_t magic = 0, ifd0 = 0, count = 0;
+    if (!t.u16(2, &magic) || magic != 42 || !t.u32(4, &ifd0) || !t.u16(ifd0, &count)) return 1;
+    for (uint32_t i = 0; i < count; ++i) {
+        size_t e = size_t(ifd0) + 2 + size_t(i) * 12;
+        uint32_t tag = 0, type = 0, value = 0;
+        if (!t.u16(e, &tag) || !t.u16(e + 2, &type)) return 1;
+        if (tag != 0x0112) continue;
+        // SHORT is the standard type; accept BYTE and LONG as lenient readers do.
+        bool ok = type == 3 ? t.u16(e + 8, &value)
+                : type == 4 ? t.u32(e + 8, &value)
+                : type == 1 ? (e + 8 < t.n && ((value = t.p[e + 8]), true))
+                : false;
+        return ok && value >= 1 && value <= 8 ? int(value) : 1;
+    }
+    return 1;
+}
+
+Image apply_orientation(Image img, int orientation) {
+    if (orientation < 2 || orientation > 8 || img.empty()) return img;
+    const long w = img.w, h = img.h;
+    const bool swap = orientation >= 5;
+    Image out;
+    out.w = swap ? img.h : img.w;
+    out.h = swap ? img.w : img.h;
+    out.rgb.resize(img.rgb.size());
+    // Output pixel (u, v) reads source pixel start + u*du + v*dv (in pixels).
+    long start = 0, du = 1, dv = w;
+    switch (orientation) {
+        case 2: start = w - 1;           du = -1; dv = w;  break;  // FLIP_LEFT_RIGHT
+        case 3: start = w * h - 1;       du = -1; dv = -w; break;  // ROTATE_180
+        case 4: start = (h - 1) * w;     du = 1;  dv = -w; break;  // FLIP_TOP_BOTTOM
+        case 5: start = 0;               du = w;  dv = 1;  break;  // TRANSPOSE
+        case 6: start = (h - 1) * w;     du = -w; dv = 1;  break;  // ROTATE_270 (90 deg clockwise)
+        case 7: start = w * h - 1;       du = -w; dv = -1; break;  // TRANSVERSE
+        case 8: start = w - 1;           du = w;  dv = -1; break;  // ROTATE_90 (90 deg counter-clockwise)
+    }
+    const uint8_t* src = img.rgb.data();
+    uint8_t* dst = out.rgb.data();
+    for (long v = 0; v < out.h; ++v) {
+        long s = start + v * dv;
+        for (long u = 0; u < out.w; ++u, s += du, dst += 3) {
+            const uint8_t* px = src + s * 3;
+            dst[0] = px[0];
+            dst[1] = px[1];
+            dst[2] = px[2];
+        }
+    }
+    return out;
+}
+
+}  // namespace catdog::detail

@@ -1,0 +1,17 @@
+// Internal: EXIF orientation, the one tag catdog needs from EXIF.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include "catdog/image.h"
+
+namespace catdog::detail {
+
+// Orientation (1..8) from the payload of a JPEG APP1 segment (the bytes after the length
+// field, starting "Exif\0\0"). Returns 1 when the tag is absent or anything is malformed;
+// every read is bounds-checked, so arbitrary bytes are safe.
+int exif_orientation(const uint8_t* app1, size_t size);
+
+// Returns the image as PIL's ImageOps.exif_transpose would show it (orientation 1: unchanged).
+Image apply_orientation(Image img, int orientation);
+
+}  // namespace catdog::detail

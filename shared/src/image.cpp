@@ -1,0 +1,109 @@
+// Bytes -> upright RGB8: format sniffing, dispatch to one decoder per library, EXIF
+// orientation, the pixel limit, and file reading. See catdog/image.h for the contract.
+#include "catdog/image.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "decoders.h"
+#include "exif.h"
+
+namespace catdog {
+
+const char* format_name(ImageFormat f) {
+    switch (f) {
+        case ImageFormat::Jpeg: return "JPEG";
+        case ImageFormat::Png: return "PNG";
+        case ImageFormat::Bmp: return "BMP";
+        case ImageFormat::Gif: return "GIF";
+        case ImageFormat::Webp: return "WebP";
+        case ImageFormat::Unknown: break;
+    }
+    return "unknown format";
+}
+
+ImageFormat sniff_format(const uint8_t* d, size_t n) {
+    auto starts = [&](const char* magic, size_t len, size_t at = 0) {
+        return n >= at + len && std::memcmp(d + at, magic, len) == 0;
+    };
+    if (starts("\xFF\xD8\xFF", 3)) return ImageFormat::Jpeg;  // SOI + the next marker's 0xFF
+    if (starts("\x89PNG\r\n\x1A\n", 8)) return ImageFormat::Png;
+    if (starts("GIF87a", 6) || starts("GIF89a", 6)) return ImageFormat::Gif;
+    if (starts("RIFF", 4) && starts("WEBP", 4, 8)) return ImageFormat::Webp;
+    if (starts("BM", 2) && n >= 26) return ImageFormat::Bmp;  // file header + smallest info header
+    return ImageFormat::Unknown;
+}
+
+namespace detail {
+
+void check_dimensions(long long w, long long h, const std::string& name, const char* format,
+                      const DecodeOptions& opt) {
+    if (w <= 0 || h <= 0)
+        throw DecodeError(name, format, "invalid dimensions " + std::to_string(w) + "x" + std::to_string(h));
+    if (uint64_t(w) * uint64_t(h) > opt.max_pixels)
+        throw DecodeError(name, format,
+                          std::to_string(w) + "x" + std::to_string(h) + " exceeds the pixel limit of " +
+                              std::to_string(opt.max_pixels) + " pixels");
+}
+
+void composite_over_white(const uint8_t* rgba, uint8_t* rgb, size_t n) {
+    // round((c*a + 255*(255-a)) / 255): the same bytes as PIL's alpha_composite onto white.
+    for (size_t i = 0; i < n; ++i, rgba += 4, rgb += 3) {
+        const unsigned a = rgba[3], bg = 255u * (255u - a) + 127u;
+        const uint8_t r = rgba[0], g = rgba[1], b = rgba[2];  // read first: rgb may alias rgba
+        rgb[0] = uint8_t((r * a + bg) / 255u);
+        rgb[1] = uint8_t((g * a + bg) / 255u);
+        rgb[2] = uint8_t((b * a + bg) / 255u);
+    }
+}
+
+}  // namespace detail
+
+Image decode_image(const uint8_t* data, size_t size, const std::string& name, const DecodeOptions& opt) {
+    if (!data || size == 0) throw DecodeError(name, "unknown format", "empty file (0 bytes)");
+    const ImageFormat fmt = sniff_format(data, size);
+    int orientation = 1;
+    Image img;
+    switch (fmt) {
+        case ImageFormat::Jpeg:
+            img = detail::decode_jpeg(data, size, name, opt, &orientation);
+            break;
+        case ImageFormat::Png:
+        case ImageFormat::Bmp:
+        case ImageFormat::Gif:
+            img = detail::decode_stb(data, size, fmt, name, opt);
+            break;
+        case ImageFormat::Webp:
+            img = detail::decode_webp(data, size, name, opt);
+            break;
+        case ImageFormat::Unknown: {
+            char head[3 * 8 + 1] = {0};
+            for (size_t i = 0; i < size && i < 8; ++i) std::snprintf(head + 3 * i, 4, " %02x", data[i]);
+            throw DecodeError(name, "unknown format",
+                              "not a JPEG, PNG, BMP, GIF or WebP file (first bytes:" + std::string(head) + ")");
+        }
+    }
+    if (opt.apply_exif_orientation && orientation != 1)
+        img = detail::apply_orientation(std::move(img), orientation);
+    return img;
+}
+
+Image load_image(const std::string& path, const DecodeOptions& opt) {
+    std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!f) throw DecodeError(path, "file", std::strerror(errno));
+    long n = -1;
+    if (std::fseek(f.get(), 0, SEEK_END) == 0) n = std::ftell(f.get());
+    if (n < 0 || std::fseek(f.get(), 0, SEEK_SET) != 0) throw DecodeError(path, "file", "cannot seek");
+    std::vector<uint8_t> bytes(static_cast<size_t>(n));
+    const size_t got = std::fread(bytes.data(), 1, bytes.size(), f.get());
+    if (std::ferror(f.get())) throw DecodeError(path, "file", std::string("read error: ") + std::strerror(errno));
+    bytes.resize(got);
+    return decode_image(bytes.data(), bytes.size(), path, opt);
+}
+
+}  // namespace catdog

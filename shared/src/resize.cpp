@@ -1,0 +1,188 @@
+// PIL 9.4's antialiased bilinear resize (libImaging/Resample.c, ImagingResample with
+// BILINEAR), reproduced bit for bit:
+//   - per axis, support = 1.0 * max(1, in/out); per output sample a window of taps with
+//     triangle weights, computed in double, normalised to sum 1, then converted to
+//     fixed point with PRECISION_BITS = 22 (round half away from zero);
+//   - horizontal pass first, rounded (+0.5 ulp) and clipped to uint8, then the vertical pass
+//     on those uint8 values, rounded and clipped again;
+//   - an axis whose size does not change is not resampled at all.
+// Every output pixel depends only on its own taps, so a window of the output can be computed
+// alone with the same bytes: that is how val/train crops skip most of the work.
+#include "catdog/resize.h"
+
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace catdog {
+namespace {
+
+constexpr int kPrecisionBits = 32 - 8 - 2;
+constexpr int32_t kHalf = 1 << (kPrecisionBits - 1);
+
+inline uint8_t clip8(int32_t v) {
+    v >>= kPrecisionBits;  // arithmetic shift, like PIL's lookup index
+    return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
+}
+
+inline double bilinear_filter(double x) {
+    if (x < 0.0) x = -x;
+    return x < 1.0 ? 1.0 - x : 0.0;
+}
+
+// Fixed-point taps for output samples [first, first + count) of one axis.
+struct AxisTaps {
+    int ksize = 0;
+    std::vector<int> start;     // first input index of each output sample
+    std::vector<int> len;       // number of taps
+    std::vector<int32_t> k;     // count * ksize coefficients (zero beyond len)
+};
+
+AxisTaps axis_taps(int in_size, int out_size, int first, int count) {
+    const double scale = static_cast<double>(in_size) / out_size;
+    const double filterscale = scale < 1.0 ? 1.0 : scale;
+    const double support = 1.0 * filterscale;
+    const double ss = 1.0 / filterscale;
+    AxisTaps t;
+    t.ksize = static_cast<int>(std::ceil(support)) * 2 + 1;
+    t.start.resize(count);
+    t.len.resize(count);
+    t.k.assign(static_cast<size_t>(count) * t.ksize, 0);
+    std::vector<double> w(t.ksize);
+    for (int i = 0; i < count; ++i) {
+        const int xx = first + i;
+        const double center = (xx + 0.5) * scale;
+        int xmin = static_cast<int>(center - support + 0.5);  // truncation, as PIL's (int)
+        if (xmin < 0) xmin = 0;
+        int xmax = static_cast<int>(center + support + 0.5);
+        if (xmax > in_size) xmax = in_size;
+        xmax -= xmin;
+        double ww = 0.0;
+        for (int x = 0; x < xmax; ++x) {
+            w[x] = bilinear_filter((x + xmin - center + 0.5) * ss);
+            ww += w[x];
+        }
+        int32_t* kk = &t.k[static_cast<size_t>(i) * t.ksize];
+        for (int x = 0; x < xmax; ++x) {
+            const double v = ww != 0.0 ? w[x] / ww : w[x];
+            kk[x] = v < 0 ? static_cast<int32_t>(-0.5 + v * (1 << kPrecisionBits))
+                          : static_cast<int32_t>(0.5 + v * (1 << kPrecisionBits));
+        }
+        t.start[i] = xmin;
+        t.len[i] = xmax;
+    }
+    return t;
+}
+
+// One row of the horizontal pass: `n` output pixels from an RGB source row.
+void horizontal_row(const uint8_t* src, const AxisTaps& t, uint8_t* out, int n) {
+    for (int i = 0; i < n; ++i) {
+        const int32_t* k = &t.k[static_cast<size_t>(i) * t.ksize];
+        const uint8_t* p = src + static_cast<size_t>(t.start[i]) * 3;
+        int32_t s0 = kHalf, s1 = kHalf, s2 = kHalf;
+        const int len = t.len[i];
+        for (int x = 0; x < len; ++x, p += 3) {
+            s0 += p[0] * k[x];
+            s1 += p[1] * k[x];
+            s2 += p[2] * k[x];
+        }
+        out[3 * i + 0] = clip8(s0);
+        out[3 * i + 1] = clip8(s1);
+        out[3 * i + 2] = clip8(s2);
+    }
+}
+
+void check_args(const Image& src, int out_w, int out_h, int x0, int y0, int cw, int ch) {
+    if (src.empty() || src.rgb.size() != static_cast<size_t>(src.w) * src.h * 3)
+        throw std::invalid_argument("resize: empty or inconsistent source image");
+    if (out_w <= 0 || out_h <= 0)
+        throw std::invalid_argument("resize: output size must be positive, got " +
+                                    std::to_string(out_w) + "x" + std::to_string(out_h));
+    if (cw <= 0 || ch <= 0 || x0 < 0 || y0 < 0 || x0 + cw > out_w || y0 + ch > out_h)
+        throw std::invalid_argument("resize: window " + std::to_string(cw) + "x" +
+                                    std::to_string(ch) + "+" + std::to_string(x0) + "+" +
+                                    std::to_string(y0) + " outside " + std::to_string(out_w) +
+                                    "x" + std::to_string(out_h));
+}
+
+}  // namespace
+
+Size resize_shorter_side(int w, int h, int size) {
+    if (w <= 0 || h <= 0 || size <= 0)
+        throw std::invalid_argument("resize_shorter_side: sizes must be positive");
+    const int64_t shorter = w <= h ? w : h, longer = w <= h ? h : w;
+    // Python: int(size * long / short), a correctly rounded double division then truncation.
+    const int new_long = static_cast<int>(static_cast<double>(int64_t{size} * longer) /
+                                          static_cast<double>(shorter));
+    return w <= h ? Size{size, new_long} : Size{new_long, size};
+}
+
+Image resize_bilinear(const Image& src, int out_w, int out_h) {
+    return resize_bilinear_window(src, out_w, out_h, 0, 0, out_w, out_h);
+}
+
+Image resize_bilinear_window(const Image& src, int out_w, int out_h, int x0, int y0, int cw,
+                             int ch) {
+    check_args(src, out_w, out_h, x0, y0, cw, ch);
+    const bool need_h = out_w != src.w;
+    const bool need_v = out_h != src.h;
+    const size_t src_stride = static_cast<size_t>(src.w) * 3;
+    const size_t row_bytes = static_cast<size_t>(cw) * 3;
+
+    Image dst;
+    dst.w = cw;
+    dst.h = ch;
+    dst.rgb.resize(row_bytes * ch);
+
+    // Source rows the vertical pass reads (taps are monotonic in the output index).
+    AxisTaps vt;
+    int r0 = y0, r1 = y0 + ch;
+    if (need_v) {
+        vt = axis_taps(src.h, out_h, y0, ch);
+        r0 = vt.start.front();
+        r1 = vt.start.back() + vt.len.back();
+    }
+
+    // Horizontal pass over those rows only, and only for the window's columns.
+    std::vector<uint8_t> tmp;
+    const uint8_t* rows;  // row r (r0 <= r < r1) starts at rows + (r - r0) * stride
+    size_t stride;
+    if (need_h) {
+        const AxisTaps ht = axis_taps(src.w, out_w, x0, cw);
+        tmp.resize(row_bytes * (r1 - r0));
+        for (int r = r0; r < r1; ++r)
+            horizontal_row(&src.rgb[r * src_stride], ht, &tmp[(r - r0) * row_bytes], cw);
+        rows = tmp.data();
+        stride = row_bytes;
+    } else {
+        rows = &src.rgb[r0 * src_stride + static_cast<size_t>(x0) * 3];
+        stride = src_stride;
+    }
+
+    if (!need_v) {
+        for (int y = 0; y < ch; ++y)
+            std::memcpy(&dst.rgb[y * row_bytes], rows + static_cast<size_t>(y) * stride, row_bytes);
+        return dst;
+    }
+
+    // Vertical pass: taps outer, samples inner, so the inner loop is a plain vector MAC.
+    std::vector<int32_t> acc(row_bytes);
+    for (int y = 0; y < ch; ++y) {
+        std::fill(acc.begin(), acc.end(), kHalf);
+        const int32_t* k = &vt.k[static_cast<size_t>(y) * vt.ksize];
+        const int start = vt.start[y] - r0;
+        for (int t = 0; t < vt.len[y]; ++t) {
+            const uint8_t* p = rows + static_cast<size_t>(start + t) * stride;
+            const int32_t kt = k[t];
+            int32_t* a = acc.data();
+            for (size_t i = 0; i < row_bytes; ++i) a[i] += p[i] * kt;
+        }
+        uint8_t* out = &dst.rgb[y * row_bytes];
+        for (size_t i = 0; i < row_bytes; ++i) out[i] = clip8(acc[i]);
+    }
+    return dst;
+}
+
+}  // namespace catdog

@@ -1,0 +1,93 @@
+// wasm/panel_kernels.cpp - conv1's kernels as a grid; hover enlarges one and its RGB channels.
+//
+// The grid comes from the core's make_grid (the same as `catdog kernels` and torchvision's
+// make_grid(normalize=True)); the toggle switches global vs per-kernel min/max.
+#include <algorithm>
+#include <cmath>
+#include "app_state.h"
+#include "catdog/grid.h"
+#include "panels.h"
+
+namespace catdog::web {
+
+namespace {
+constexpr int kPad = 1;
+Texture g_grid;
+Texture g_big, g_chan[3];
+int g_built_for = -1;  // (per_tile ? 1 : 0), -1 = not built
+int g_big_for = -1;    // kernel index shown enlarged
+
+int nrow_for(int n) { return n <= 16 ? 4 : n <= 64 ? 8 : 16; }
+
+void build_grid() {
+    auto& a = app();
+    FloatGrid g = make_grid(a.kernels.data(), a.k_o, a.k_i, a.k_h, a.k_w, nrow_for(a.k_o), kPad,
+                            a.kernels_per_tile ? GridNorm::PerTile : GridNorm::Global, 1.f);
+    upload_rgb(g_grid, grid_to_image(g), true);
+    g_built_for = a.kernels_per_tile ? 1 : 0;
+    g_big_for = -1;
+}
+
+// One kernel, normalised on its own, plus each input channel as gray (shown tinted R, G, B).
+void build_big(int k) {
+    auto& a = app();
+    size_t n = size_t(a.k_i) * a.k_h * a.k_w;
+    const float* w = a.kernels.data() + k * n;
+    FloatGrid one = make_grid(w, 1, a.k_i, a.k_h, a.k_w, 1, 0, GridNorm::PerTile);
+    upload_rgb(g_big, grid_to_image(one), true);
+    // A shared range across the channels, so their relative strength stays visible.
+    auto [lo, hi] = std::minmax_element(w, w + n);
+    for (int c = 0; c < std::min(a.k_i, 3); ++c)
+        upload_rgb(g_chan[c], colorize_range(w + c * a.k_h * a.k_w, a.k_w, a.k_h, *lo, *hi, Colormap::Gray), true);
+    g_big_for = k;
+}
+}  // namespace
+
+void draw_kernels_panel() {
+    auto& a = app();
+    teaching_note("A kernel is a small stencil of weights slid over the photo; each of conv1's looks for one "
+                  "edge, colour or texture.",
+                  "Learned from ImageNet, not designed by hand. Hover a kernel to enlarge it and its R, G, B parts.");
+    if (a.kernels.empty()) {
+        ImGui::TextDisabled(a.model_ready ? "This model has no conv1 weights to show." : "Waiting for the model...");
+        return;
+    }
+    bool per = a.kernels_per_tile;
+    if (ImGui::Checkbox("Normalise each kernel on its own", &per)) a.kernels_per_tile = per;
+    ImGui::TextDisabled("conv1: %d kernels of %d x %d x %d", a.k_o, a.k_i, a.k_h, a.k_w);
+    if (g_built_for != (a.kernels_per_tile ? 1 : 0)) build_grid();
+
+    ImVec2 avail = ImGui::GetContentRegionAvail();
+    float detail_h = std::min(avail.x / 4.f, 140.f * a.ui_scale) + ImGui::GetTextLineHeightWithSpacing();
+    ImVec2 sz = fit(float(g_grid.w), float(g_grid.h), ImVec2(avail.x, avail.y - detail_h));
+    ImVec2 pos = ImGui::GetCursorScreenPos();
+    ImGui::Image((ImTextureID)(intptr_t)g_grid.id, sz);
+
+    // Which kernel is under the pointer (or the last one hovered).
+    static int shown = 0;
+    int nrow = nrow_for(a.k_o);
+    float s = sz.x / float(g_grid.w);
+    if (ImGui::IsItemHovered()) {
+        ImVec2 m = ImGui::GetIO().MousePos;
+        int col = int((m.x - pos.x) / s - kPad) / (a.k_w + kPad);
+        int row = int((m.y - pos.y) / s - kPad) / (a.k_h + kPad);
+        int k = row * nrow + col;
+        if (col >= 0 && col < nrow && k >= 0 && k < a.k_o) shown = k;
+    }
+    int col = shown % nrow, row = shown / nrow;
+    ImVec2 t0(pos.x + (kPad + col * (a.k_w + kPad)) * s, pos.y + (kPad + row * (a.k_h + kPad)) * s);
+    ImGui::GetWindowDrawList()->AddRect(ImVec2(t0.x - 1, t0.y - 1), ImVec2(t0.x + a.k_w * s + 1, t0.y + a.k_h * s + 1),
+                                        colors::accent, 0, 0, 2.f * a.ui_scale);
+    if (g_big_for != shown) build_big(shown);
+
+    ImGui::Text("Kernel %d", shown);
+    float cell = std::max(8.f, std::min((avail.x - 3 * ImGui::GetStyle().ItemSpacing.x) / 4.f, 140.f * a.ui_scale));
+    ImGui::Image((ImTextureID)(intptr_t)g_big.id, ImVec2(cell, cell));
+    const ImVec4 tint[3] = {ImVec4(1, 0.3f, 0.3f, 1), ImVec4(0.3f, 1, 0.3f, 1), ImVec4(0.4f, 0.5f, 1, 1)};
+    for (int c = 0; c < std::min(a.k_i, 3); ++c) {
+        ImGui::SameLine();
+        ImGui::Image((ImTextureID)(intptr_t)g_chan[c].id, ImVec2(cell, cell), ImVec2(0, 0), ImVec2(1, 1), tint[c]);
+    }
+}
+
+}  // namespace catdog::web
