@@ -41,6 +41,9 @@ EM_JS(void, cdjs_canvas_size, (double* w, double* h, double* dpr), {
     HEAPF64[h >> 3] = r.height;
     HEAPF64[dpr >> 3] = window.devicePixelRatio || 1;
 });
+// Browser.setCanvasSize, not glfwSetWindowSize: emscripten's GLFW asks for fullscreen when the
+// size equals the screen's. GLFW learns the new size through its canvas resize listener.
+EM_JS(void, cdjs_set_canvas_size, (int w, int h), { Browser.setCanvasSize(w, h); });
 EM_JS(void, cdjs_panel_rect, (const char* name, float x, float y, float w, float h), {
     Module.host.panelRect(UTF8ToString(name), x, y, w, h);
 });
@@ -55,6 +58,7 @@ void js_camera(bool on, bool front) { cdjs_camera(on, front); }
 void js_camera_snap() { cdjs_camera_snap(); }
 bool js_camera_frame(unsigned tex, int* w, int* h) { return cdjs_camera_frame(tex, w, h) != 0; }
 void js_canvas_size(double* w, double* h, double* dpr) { cdjs_canvas_size(w, h, dpr); }
+void js_set_canvas_size(int w, int h) { cdjs_set_canvas_size(w, h); }
 void js_panel_rect(const char* n, float x, float y, float w, float h) { cdjs_panel_rect(n, x, y, w, h); }
 void js_layer_changed(const std::string& name, int ch) { cdjs_layer_changed(name.c_str(), ch); }
 }  // namespace catdog::web

@@ -23,6 +23,8 @@ void js_camera_snap();
 bool js_camera_frame(unsigned tex, int* w, int* h);
 // The canvas's CSS size and devicePixelRatio.
 void js_canvas_size(double* css_w, double* css_h, double* dpr);
+// Sets the canvas's backing store size (device pixels); GLFW's window follows.
+void js_set_canvas_size(int w, int h);
 // Publishes a panel's rectangle (CSS pixels) for tests and screen readers.
 void js_panel_rect(const char* name, float x, float y, float w, float h);
 // Mirrors the layer the user picked, so window.catdog knows it.

@@ -103,7 +103,7 @@ void sync_canvas_size() {
     int h = std::max(1, int(std::lround(css_h * dpr)));
     int cur_w = 0, cur_h = 0;
     glfwGetWindowSize(g_window, &cur_w, &cur_h);
-    if (w != cur_w || h != cur_h) glfwSetWindowSize(g_window, w, h);
+    if (w != cur_w || h != cur_h) js_set_canvas_size(w, h);
     // Small screens get a slightly smaller base size; projectors (wide) a larger one.
     float base = css_w < 700 ? 0.95f : css_w > 1700 ? 1.25f : 1.f;
     app().ui_scale = float(dpr) * base * app().zoom;

@@ -58,7 +58,8 @@ void draw_featuremaps_panel() {
         ImGui::EndCombo();
     }
     ImGui::SameLine();
-    ImGui::Text("%d channels of %d x %d  (input %d x %d)", m.c, m.h, m.w, a.photo.crop.w, a.photo.crop.h);
+    ImGui::Text("%d x %d x %d", m.c, m.h, m.w);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("channels x height x width; the input is 3 x %d x %d", a.photo.crop.h, a.photo.crop.w);
     const FeatureMap& cur = a.maps[a.layer];
     if (g_grid_req != a.shown_request || g_grid_layer != a.layer) {
         build_grid(cur);

@@ -57,9 +57,9 @@ void draw_kernels_panel() {
     ImGui::TextDisabled("conv1: %d kernels of %d x %d x %d", a.k_o, a.k_i, a.k_h, a.k_w);
     if (g_built_for != (a.kernels_per_tile ? 1 : 0)) build_grid();
 
+    // The grid on the left, the hovered kernel and its R, G, B channels on the right.
     ImVec2 avail = ImGui::GetContentRegionAvail();
-    float detail_h = std::min(avail.x / 4.f, 140.f * a.ui_scale) + ImGui::GetTextLineHeightWithSpacing();
-    ImVec2 sz = fit(float(g_grid.w), float(g_grid.h), ImVec2(avail.x, avail.y - detail_h));
+    ImVec2 sz = fit(float(g_grid.w), float(g_grid.h), ImVec2(avail.x * 0.62f, avail.y));
     ImVec2 pos = ImGui::GetCursorScreenPos();
     ImGui::Image((ImTextureID)(intptr_t)g_grid.id, sz);
 
@@ -80,14 +80,21 @@ void draw_kernels_panel() {
                                         colors::accent, 0, 0, 2.f * a.ui_scale);
     if (g_big_for != shown) build_big(shown);
 
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    float right = ImGui::GetContentRegionAvail().x;
     ImGui::Text("Kernel %d", shown);
-    float cell = std::max(8.f, std::min((avail.x - 3 * ImGui::GetStyle().ItemSpacing.x) / 4.f, 140.f * a.ui_scale));
-    ImGui::Image((ImTextureID)(intptr_t)g_big.id, ImVec2(cell, cell));
+    float big = std::max(8.f, std::min(right, sz.y * 0.55f));
+    ImGui::Image((ImTextureID)(intptr_t)g_big.id, ImVec2(big, big));
+    float cell = std::max(6.f, (right - 2 * ImGui::GetStyle().ItemSpacing.x) / 3.f);
+    cell = std::min(cell, big);
     const ImVec4 tint[3] = {ImVec4(1, 0.3f, 0.3f, 1), ImVec4(0.3f, 1, 0.3f, 1), ImVec4(0.4f, 0.5f, 1, 1)};
     for (int c = 0; c < std::min(a.k_i, 3); ++c) {
-        ImGui::SameLine();
+        if (c) ImGui::SameLine();
         ImGui::Image((ImTextureID)(intptr_t)g_chan[c].id, ImVec2(cell, cell), ImVec2(0, 0), ImVec2(1, 1), tint[c]);
     }
+    ImGui::TextDisabled("R  G  B");
+    ImGui::EndGroup();
 }
 
 }  // namespace catdog::web

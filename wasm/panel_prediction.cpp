@@ -51,7 +51,7 @@ void draw_prediction_panel() {
     }
     ImGui::TextDisabled("%s  %dx%d%s", p.name.c_str(), p.src_w, p.src_h,
                         p.browser_decoded ? "  (decoded by the browser)" : "");
-    ImGui::TextDisabled("decode %.1f ms   preprocess %.1f ms   inference %.1f ms", a.ms.decode, a.ms.preprocess,
+    ImGui::TextDisabled("ms: decode %.1f | preprocess %.1f | inference %.1f", a.ms.decode, a.ms.preprocess,
                         a.ms.inference);
 
     // --- the photo with the crop box, and the crop at its real size (or scaled to fit)
@@ -72,7 +72,7 @@ void draw_prediction_panel() {
     ImGui::EndGroup();
     if (side) ImGui::SameLine();
     ImGui::BeginGroup();
-    ImGui::Text("What the network sees (%dx%d)", p.crop.w, p.crop.h);
+    ImGui::Text("Network input %dx%d", p.crop.w, p.crop.h);
     ImVec2 csz = fit(float(p.crop.w), float(p.crop.h), each);
     ImGui::Image((ImTextureID)(intptr_t)p.crop_tex.id, csz);
     ImGui::EndGroup();

@@ -15,6 +15,13 @@ void chart(const char* title, const std::vector<double>& x, const std::vector<Se
            bool percent) {
     auto& a = app();
     ImGui::TextUnformatted(title);
+    // Legend on the title's line, so it never hides the curves.
+    for (auto& s : series) {
+        ImGui::SameLine();
+        ImGui::PushStyleColor(ImGuiCol_Text, s.color);
+        ImGui::TextUnformatted(s.name);
+        ImGui::PopStyleColor();
+    }
     ImVec2 p = ImGui::GetCursorScreenPos();
     float w = ImGui::GetContentRegionAvail().x;
     ImGui::Dummy(ImVec2(w, height));
@@ -47,15 +54,11 @@ void chart(const char* title, const std::vector<double>& x, const std::vector<Se
         snprintf(buf, sizeof buf, "%g", v);
         dl->AddText(ImVec2(X(v) - ImGui::CalcTextSize(buf).x / 2, o.y + 2 * a.ui_scale), axis, buf);
     }
-    float lx = o.x + 8 * a.ui_scale;
     for (auto& s : series) {
         std::vector<ImVec2> pts;
         for (size_t i = 0; i < s.y.size() && i < x.size(); ++i) pts.push_back(ImVec2(X(x[i]), Y(s.y[i])));
         if (pts.size() > 1) dl->AddPolyline(pts.data(), int(pts.size()), s.color, 0, 2.5f * a.ui_scale);
         for (auto& q : pts) dl->AddCircleFilled(q, 3.5f * a.ui_scale, s.color);
-        dl->AddRectFilled(ImVec2(lx, e.y + 4 * a.ui_scale), ImVec2(lx + 12 * a.ui_scale, e.y + 8 * a.ui_scale), s.color);
-        dl->AddText(ImVec2(lx + 16 * a.ui_scale, e.y), IM_COL32(220, 220, 220, 255), s.name);
-        lx += 16 * a.ui_scale + ImGui::CalcTextSize(s.name).x + 14 * a.ui_scale;
     }
 }
 
@@ -63,7 +66,7 @@ void confusion_matrix() {
     auto& a = app();
     size_t n = a.confusion.size();
     if (n == 0) return;
-    ImGui::Text("Confusion matrix (validation%s)", a.val_acc >= 0 ? "" : "");
+    ImGui::TextUnformatted("Confusion matrix (validation)");
     if (a.val_acc >= 0) {
         ImGui::SameLine();
         ImGui::TextDisabled("accuracy %.1f %%", a.val_acc * 100);
@@ -74,7 +77,7 @@ void confusion_matrix() {
     if (ImGui::BeginTable("confusion", int(n) + 1, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchSame)) {
         ImGui::TableNextRow();
         ImGui::TableNextColumn();
-        ImGui::TextDisabled("true \\ predicted");
+        ImGui::TextDisabled("true\\pred.");
         for (size_t j = 0; j < n; ++j) {
             ImGui::TableNextColumn();
             ImGui::TextUnformatted(j < a.info.labels.size() ? a.info.labels[j].c_str() : "?");

@@ -204,7 +204,7 @@ void curl_init_once() {
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-enum class Outcome { Complete, Retry, AlreadyComplete };
+enum class Outcome { Complete, Retry, AlreadyComplete, NoRanges };
 
 // One request: appends to `part` from its current size. Throws on a permanent failure.
 Outcome transfer(const DownloadOptions& opt, const std::string& part, ProgressView& view, bool& resumed,
@@ -260,8 +260,8 @@ Outcome transfer(const DownloadOptions& opt, const std::string& part, ProgressVi
         case CURLE_PARTIAL_FILE: case CURLE_RECV_ERROR: case CURLE_OPERATION_TIMEDOUT:
         case CURLE_GOT_NOTHING: case CURLE_SEND_ERROR: case CURLE_HTTP2: case CURLE_HTTP2_STREAM:
             return Outcome::Retry;
-        case CURLE_RANGE_ERROR:
-            if (t.offset > 0) return Outcome::AlreadyComplete;
+        case CURLE_RANGE_ERROR:  // a 200 to our Range request: the server cannot resume
+            if (t.offset > 0) return Outcome::NoRanges;
             throw FetchError(last_error);
         default:
             throw FetchError(last_error);
@@ -314,6 +314,13 @@ DownloadResult download(const DownloadOptions& opt) {
     for (int attempt = 0; attempt <= std::max(0, opt.retries) && outcome == Outcome::Retry; ++attempt) {
         uint64_t before = file_size(part);
         outcome = transfer(opt, part, view, resumed, restarted, last_error);
+        if (outcome == Outcome::NoRanges) {  // start over once, from byte 0
+            fs::resize_file(part, 0, ec);
+            if (ec) throw FetchError(part + ": cannot truncate (" + ec.message() + ")");
+            restarted = true;
+            outcome = transfer(opt, part, view, resumed, restarted, last_error);
+            if (outcome == Outcome::NoRanges) throw FetchError(last_error);
+        }
         if (outcome == Outcome::Retry && file_size(part) == before && attempt > 0) {
             // No progress twice in a row: give up rather than spin.
             break;

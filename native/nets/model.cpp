@@ -52,6 +52,9 @@ void init_layer(const Layer& l, std::map<std::string, torch::Tensor>& params) {
 
 bool symmetric(const std::array<int, 4>& p) { return p[0] == p[2] && p[1] == p[3]; }
 
+// (top, left, bottom, right) -> constant_pad_nd's order, last dim first: (left, right, top, bottom).
+std::vector<int64_t> lrtb(const std::array<int, 4>& p) { return {p[1], p[3], p[0], p[2]}; }
+
 }  // namespace
 
 Model::Model(NetSpec spec) : spec_(std::move(spec)) {
@@ -124,7 +127,7 @@ torch::Tensor Model::run(const torch::Tensor& x, int from, int to, bool train, T
                 const std::vector<int64_t> pad{l.pad[0], l.pad[1]};
                 y = torch::conv2d(input(0), w, b, stride, pad, dilation, l.groups);
             } else {  // TF 'SAME' at stride 2: pad right/bottom only
-                torch::Tensor p = torch::constant_pad_nd(input(0), {l.pad[1], l.pad[3], l.pad[0], l.pad[2]}, 0);
+                torch::Tensor p = torch::constant_pad_nd(input(0), lrtb(l.pad), 0);
                 const std::vector<int64_t> zero{0, 0};
                 y = torch::conv2d(p, w, b, stride, zero, dilation, l.groups);
             }
@@ -136,18 +139,22 @@ torch::Tensor Model::run(const torch::Tensor& x, int from, int to, bool train, T
         case Op::Relu6:
             y = can_inplace() ? torch::hardtanh_(out[i - 1 - from], 0.0, 6.0) : torch::hardtanh(input(0), 0.0, 6.0);
             break;
-        case Op::MaxPool:
+        case Op::MaxPool: {
+            const std::vector<int64_t> kernel{l.kh, l.kw}, stride{l.stride, l.stride};
             if (symmetric(l.pad)) {
-                y = torch::max_pool2d(input(0), {l.kh, l.kw}, {l.stride, l.stride}, {l.pad[0], l.pad[1]});
+                const std::vector<int64_t> pad{l.pad[0], l.pad[1]};
+                y = torch::max_pool2d(input(0), kernel, stride, pad);
             } else {
                 const double ninf = -std::numeric_limits<double>::infinity();
-                torch::Tensor p = torch::constant_pad_nd(input(0), {l.pad[1], l.pad[3], l.pad[0], l.pad[2]}, ninf);
-                y = torch::max_pool2d(p, {l.kh, l.kw}, {l.stride, l.stride});
+                y = torch::max_pool2d(torch::constant_pad_nd(input(0), lrtb(l.pad), ninf), kernel, stride);
             }
             break;
-        case Op::AdaptiveAvgPool:
-            y = torch::adaptive_avg_pool2d(input(0), {l.out_h, l.out_w});
+        }
+        case Op::AdaptiveAvgPool: {
+            const std::vector<int64_t> size{l.out_h, l.out_w};
+            y = torch::adaptive_avg_pool2d(input(0), size);
             break;
+        }
         case Op::Flatten:
             y = input(0).flatten(1);
             break;

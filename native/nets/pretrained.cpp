@@ -45,25 +45,26 @@ std::string dims(const std::vector<int64_t>& s) {
 }  // namespace
 
 void check_weights(const weights::WeightMap& w, const NetSpec& spec, bool include_head, const std::string& name) {
+    std::vector<ParamInfo> wanted;
+    for (const ParamInfo& p : spec.params())
+        if (include_head || p.layer != spec.head_layer) wanted.push_back(p);
+    // Missing names first: weights of another network fail here, whatever shapes they share.
     std::string missing;
     int n_missing = 0;
-    for (const ParamInfo& p : spec.params()) {
-        if (!include_head && p.layer == spec.head_layer) continue;
-        auto it = w.tensors.find(p.name);
-        if (it == w.tensors.end()) {
-            if (n_missing++ < 4) missing += (missing.empty() ? "" : ", ") + p.name;
-            continue;
-        }
-        if (it->second.shape != p.shape)
-            throw weights::WeightError(name, p.name + " is " + dims(it->second.shape) + ", " + spec.backbone +
-                                                 " needs " + dims(p.shape));
-        if ((int64_t)it->second.data.size() != it->second.numel())
-            throw weights::WeightError(name, p.name + " holds " + std::to_string(it->second.data.size()) +
-                                                 " values for shape " + dims(p.shape));
-    }
+    for (const ParamInfo& p : wanted)
+        if (!w.tensors.count(p.name) && n_missing++ < 4) missing += (missing.empty() ? "" : ", ") + p.name;
     if (n_missing)
         throw weights::WeightError(name, "not " + spec.backbone + " weights: " + std::to_string(n_missing) +
                                              " parameters missing (" + missing + (n_missing > 4 ? ", ..." : "") + ")");
+    for (const ParamInfo& p : wanted) {
+        const weights::Tensor& t = w.tensors.at(p.name);
+        if (t.shape != p.shape)
+            throw weights::WeightError(name, p.name + " is " + dims(t.shape) + ", " + spec.backbone + " needs " +
+                                                 dims(p.shape));
+        if ((int64_t)t.data.size() != t.numel())
+            throw weights::WeightError(name, p.name + " holds " + std::to_string(t.data.size()) +
+                                                 " values for shape " + dims(p.shape));
+    }
 }
 
 weights::WeightMap load_pretrained(const std::string& backbone, const std::string& path) {

@@ -101,6 +101,8 @@ struct Ctx {
     bool created = false;
     const std::string* name;
     const DecodeOptions* opt;
+    const WindowFn* window = nullptr;
+    PixelRect want;  // the window in stored (pre-EXIF) pixels
     Image img;
     std::vector<JSAMPROW> rows;
     std::vector<uint8_t> cmyk_row;
@@ -138,6 +140,17 @@ bool run(Ctx* c) {
         }
     }
 
+    if (c->window) {
+        const bool swap = c->orientation >= 5;
+        const int uw = int(swap ? cinfo->image_height : cinfo->image_width);
+        const int uh = int(swap ? cinfo->image_width : cinfo->image_height);
+        PixelRect r = (*c->window)(uw, uh);
+        const int x0 = r.x < 0 ? 0 : r.x, y0 = r.y < 0 ? 0 : r.y;
+        const int x1 = r.x + r.w > uw ? uw : r.x + r.w, y1 = r.y + r.h > uh ? uh : r.y + r.h;
+        r = x1 > x0 && y1 > y0 ? PixelRect{x0, y0, x1 - x0, y1 - y0} : PixelRect{};
+        c->want = stored_rect(r, c->orientation, int(cinfo->image_width), int(cinfo->image_height));
+    }
+
     const bool cmyk = cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
     cinfo->out_color_space = cmyk ? JCS_CMYK : JCS_RGB;  // gray -> RGB replicates, like convert('RGB')
     cinfo->dct_method = JDCT_ISLOW;
@@ -149,21 +162,39 @@ bool run(Ctx* c) {
     c->img.h = int(h);
     c->img.rgb.resize(w * h * 3);
     uint8_t* out = c->img.rgb.data();
+
+    // Rows [row_begin, row_end) and columns from xoff are decoded; by default all of them.
+    JDIMENSION xoff = 0, row_begin = 0, row_end = JDIMENSION(h);
+    if (c->window) {
+        // A margin of one iMCU on every side: fancy upsampling and block smoothing read
+        // neighbouring samples, and at a cropped edge they would see an image border instead.
+        const PixelRect& r = c->want;
+        const int mx = cinfo->max_h_samp_factor * DCTSIZE, my = cinfo->max_v_samp_factor * DCTSIZE;
+        const int x0 = r.x - mx > 0 ? r.x - mx : 0, x1 = r.x + r.w + mx < int(w) ? r.x + r.w + mx : int(w);
+        row_begin = JDIMENSION(r.y - my > 0 ? r.y - my : 0);
+        row_end = JDIMENSION(r.y + r.h + my < int(h) ? r.y + r.h + my : int(h));
+        if (r.w <= 0 || r.h <= 0) row_begin = row_end = 0;
+        JDIMENSION cw = JDIMENSION(x1 - x0);
+        xoff = JDIMENSION(x0);
+        if (cw > 0 && cw < w) jpeg_crop_scanline(cinfo, &xoff, &cw);  // widens to iMCU bounds
+        if (row_begin > 0) jpeg_skip_scanlines(cinfo, row_begin);
+    }
+
     if (!cmyk) {
         c->rows.resize(h);
-        for (size_t y = 0; y < h; ++y) c->rows[y] = out + y * w * 3;
-        while (cinfo->output_scanline < h) {
+        for (size_t y = 0; y < h; ++y) c->rows[y] = out + (y * w + xoff) * 3;
+        while (cinfo->output_scanline < row_end) {
             if (jpeg_read_scanlines(cinfo, c->rows.data() + cinfo->output_scanline,
-                                    JDIMENSION(h - cinfo->output_scanline)) == 0)
+                                    row_end - cinfo->output_scanline) == 0)
                 return stalled(c);
         }
     } else {
-        c->cmyk_row.resize(w * 4);
+        c->cmyk_row.resize(size_t(cinfo->output_width) * 4);
         JSAMPROW row = c->cmyk_row.data();
-        while (cinfo->output_scanline < h) {
-            uint8_t* dst = out + size_t(cinfo->output_scanline) * w * 3;
+        while (cinfo->output_scanline < row_end) {
+            uint8_t* dst = out + (size_t(cinfo->output_scanline) * w + xoff) * 3;
             if (jpeg_read_scanlines(cinfo, &row, 1) != 1) return stalled(c);
-            for (size_t x = 0; x < w; ++x) {
+            for (size_t x = 0; x < cinfo->output_width; ++x) {
                 const uint8_t* p = row + x * 4;
                 int nk = p[3];  // 255 - inverted K
                 dst[x * 3 + 0] = cmyk_channel(p[0], nk);
@@ -171,6 +202,14 @@ bool run(Ctx* c) {
                 dst[x * 3 + 2] = cmyk_channel(p[2], nk);
             }
         }
+    }
+    // Skipped rows are still entropy-decoded, so a truncated file fails as PIL fails; but a skip
+    // to the very end reads nothing (libjpeg just marks EOI), so stop one row short and read it.
+    if (cinfo->output_scanline + 1 < h) jpeg_skip_scanlines(cinfo, JDIMENSION(h) - 1 - cinfo->output_scanline);
+    if (cinfo->output_scanline < h) {
+        c->cmyk_row.resize(size_t(cinfo->output_width) * 4);  // big enough for an RGB row too
+        JSAMPROW row = c->cmyk_row.data();
+        if (jpeg_read_scanlines(cinfo, &row, 1) != 1) return stalled(c);
     }
     c->src.all_rows_read = true;
     jpeg_finish_decompress(cinfo);
@@ -180,10 +219,11 @@ bool run(Ctx* c) {
 }  // namespace
 
 Image decode_jpeg(const uint8_t* data, size_t size, const std::string& name,
-                  const DecodeOptions& opt, int* orientation) {
+                  const DecodeOptions& opt, int* orientation, const WindowFn* window) {
     Ctx c;
     c.name = &name;
     c.opt = &opt;
+    c.window = window;
     c.cinfo.err = jpeg_std_error(&c.err.pub);
     c.err.pub.error_exit = on_error;
     c.err.pub.output_message = on_output_message;

@@ -7,8 +7,9 @@
 namespace catdog::detail {
 
 // `orientation` receives the EXIF orientation (1..8) found in the first Exif APP1, 1 if none.
+// With a `window` (see decode_image_window), only the rows and iMCU columns it needs are decoded.
 Image decode_jpeg(const uint8_t* data, size_t size, const std::string& name,
-                  const DecodeOptions& opt, int* orientation);
+                  const DecodeOptions& opt, int* orientation, const WindowFn* window = nullptr);
 // PNG, BMP, GIF (first frame) through stb_image.
 Image decode_stb(const uint8_t* data, size_t size, ImageFormat fmt, const std::string& name,
                  const DecodeOptions& opt);

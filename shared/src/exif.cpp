@@ -52,6 +52,31 @@ int exif_orientation(const uint8_t* app1, size_t size) {
     return 1;
 }
 
+PixelRect stored_rect(PixelRect r, int orientation, int W, int H) {
+    // Source pixel of upright pixel (u, v), as in apply_orientation.
+    auto src = [&](int u, int v, int* sx, int* sy) {
+        switch (orientation) {
+            case 2: *sx = W - 1 - u; *sy = v; break;
+            case 3: *sx = W - 1 - u; *sy = H - 1 - v; break;
+            case 4: *sx = u; *sy = H - 1 - v; break;
+            case 5: *sx = v; *sy = u; break;
+            case 6: *sx = v; *sy = H - 1 - u; break;
+            case 7: *sx = W - 1 - v; *sy = H - 1 - u; break;
+            case 8: *sx = W - 1 - v; *sy = u; break;
+            default: *sx = u; *sy = v; break;
+        }
+    };
+    if (r.w <= 0 || r.h <= 0) return {};
+    int ax, ay, bx, by;
+    src(r.x, r.y, &ax, &ay);
+    src(r.x + r.w - 1, r.y + r.h - 1, &bx, &by);
+    int x0 = ax < bx ? ax : bx, x1 = ax < bx ? bx : ax, y0 = ay < by ? ay : by, y1 = ay < by ? by : ay;
+    x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
+    x1 = x1 >= W ? W - 1 : x1, y1 = y1 >= H ? H - 1 : y1;
+    if (x1 < x0 || y1 < y0) return {};
+    return {x0, y0, x1 - x0 + 1, y1 - y0 + 1};
+}
+
 Image apply_orientation(Image img, int orientation) {
     if (orientation < 2 || orientation > 8 || img.empty()) return img;
     const long w = img.w, h = img.h;

@@ -11,6 +11,10 @@ namespace catdog::detail {
 // every read is bounds-checked, so arbitrary bytes are safe.
 int exif_orientation(const uint8_t* app1, size_t size);
 
+// The stored-pixel rectangle that apply_orientation(img, orientation) maps onto `upright`
+// (clamped to the stored size stored_w x stored_h).
+PixelRect stored_rect(PixelRect upright, int orientation, int stored_w, int stored_h);
+
 // Returns the image as PIL's ImageOps.exif_transpose would show it (orientation 1: unchanged).
 Image apply_orientation(Image img, int orientation);
 

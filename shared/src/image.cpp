@@ -64,14 +64,17 @@ void composite_over_white(const uint8_t* rgba, uint8_t* rgb, size_t n) {
 
 }  // namespace detail
 
-Image decode_image(const uint8_t* data, size_t size, const std::string& name, const DecodeOptions& opt) {
+namespace {
+
+Image decode(const uint8_t* data, size_t size, const std::string& name, const DecodeOptions& opt,
+             const WindowFn* window) {
     if (!data || size == 0) throw DecodeError(name, "unknown format", "empty file (0 bytes)");
     const ImageFormat fmt = sniff_format(data, size);
     int orientation = 1;
     Image img;
     switch (fmt) {
         case ImageFormat::Jpeg:
-            img = detail::decode_jpeg(data, size, name, opt, &orientation);
+            img = detail::decode_jpeg(data, size, name, opt, &orientation, window);
             break;
         case ImageFormat::Png:
         case ImageFormat::Bmp:
@@ -91,6 +94,17 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& name, co
     if (opt.apply_exif_orientation && orientation != 1)
         img = detail::apply_orientation(std::move(img), orientation);
     return img;
+}
+
+}  // namespace
+
+Image decode_image(const uint8_t* data, size_t size, const std::string& name, const DecodeOptions& opt) {
+    return decode(data, size, name, opt, nullptr);
+}
+
+Image decode_image_window(const uint8_t* data, size_t size, const std::string& name, const WindowFn& window,
+                          const DecodeOptions& opt) {
+    return decode(data, size, name, opt, window ? &window : nullptr);
 }
 
 Image load_image(const std::string& path, const DecodeOptions& opt) {

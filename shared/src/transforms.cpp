@@ -121,19 +121,25 @@ Image train_crop(const Image& img, const TransformSpec& spec, Rng& rng) {
 void to_tensor_normalize(const Image& crop, const TransformSpec& spec, float* out) {
     const size_t n = static_cast<size_t>(crop.w) * crop.h;
     if (crop.rgb.size() != n * 3) throw std::invalid_argument("to_tensor_normalize: bad image");
+    // The result depends only on (value, channel): build the 3 x 256 entries with torch's
+    // float32 steps (x / 255, then - mean, then / std, each rounded), then look them up.
+    float lut[3][256];
     for (int c = 0; c < 3; ++c) {
         if (spec.std[c] == 0.f) throw std::invalid_argument("to_tensor_normalize: std is 0");
-        // The result depends only on (value, channel): build the 256 entries with torch's
-        // float32 steps (x / 255, then - mean, then / std, each rounded), then look up.
-        float lut[256];
         for (int v = 0; v < 256; ++v) {
             float x = static_cast<float>(v) / 255.0f;
             x = x - spec.mean[c];
-            lut[v] = x / spec.std[c];
+            lut[c][v] = x / spec.std[c];
         }
-        float* o = out + c * n;
-        const uint8_t* p = crop.rgb.data() + c;
-        for (size_t i = 0; i < n; ++i) o[i] = lut[p[3 * i]];
+    }
+    float* o0 = out;
+    float* o1 = out + n;
+    float* o2 = out + 2 * n;
+    const uint8_t* p = crop.rgb.data();
+    for (size_t i = 0; i < n; ++i, p += 3) {
+        o0[i] = lut[0][p[0]];
+        o1[i] = lut[1][p[1]];
+        o2[i] = lut[2][p[2]];
     }
 }
 

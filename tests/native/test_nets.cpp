@@ -8,6 +8,7 @@
 //     torchvision's AlexNet and gives the logits catdog computed.
 //
 // The fixtures are made at test time into $CATDOG_NETS_FIXTURES by the ctest fixtures.
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -346,4 +347,26 @@ TEST_CASE("write an alexnet checkpoint for torch.load", "[.ckpt-write]") {
     io.insert("logits", m.forward(x, false));
     const std::vector<char> bytes = torch::pickle_save(io);
     std::ofstream(fixtures() + "/catdog_alexnet2_io.pt", std::ios::binary).write(bytes.data(), bytes.size());
+}
+
+// Hidden: `test_nets "[.bench]"` prints forward throughput (batch 64, no grad).
+TEST_CASE("forward throughput", "[.bench]") {
+    torch::NoGradGuard g;
+    for (const char* backbone : {"alexnet", "mobilenet_v2"}) {
+        for (int mode = 0; mode < 3; ++mode) {  // contiguous, channels_last input, + channels_last weights
+            Model m(nets::make_spec(backbone, 2));
+            if (mode == 2)
+                for (auto& [n, t] : m.params())
+                    if (t.dim() == 4) t = t.contiguous(at::MemoryFormat::ChannelsLast);
+            torch::Tensor x = torch::randn({64, 3, 224, 224});
+            if (mode) x = x.contiguous(at::MemoryFormat::ChannelsLast);
+            m.forward(x, false);
+            const auto t0 = std::chrono::steady_clock::now();
+            const int reps = 3;
+            for (int r = 0; r < reps; ++r) m.forward(x, false);
+            const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            std::cout << backbone << (mode == 0 ? " contiguous" : mode == 1 ? " channels_last input" : " channels_last all")
+                      << ": " << 64 * reps / s << " img/s\n";
+        }
+    }
 }

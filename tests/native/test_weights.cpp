@@ -262,7 +262,7 @@ TEST_CASE("read_tflite: the facts ../shared/README.md states about the file", "[
 TEST_CASE("read_tflite: truncated, corrupt and mutated files give WeightError", "[weights][tflite][hostile]") {
     auto full = slurp(mobilenet_path());
     SECTION("truncations") {
-        for (size_t cut : {size_t(0), size_t(3), size_t(7), size_t(8), size_t(100), full.size() / 2, full.size() - 64}) {
+        for (size_t cut : {size_t(0), size_t(3), size_t(7), size_t(8), size_t(100), size_t(1000), full.size() / 4, full.size() / 2, full.size() / 4 * 3}) {
             std::vector<uint8_t> b(full.begin(), full.begin() + long(cut));
             INFO("cut at " << cut);
             CHECK_THROWS_AS(read_tflite_bytes(b.data(), b.size(), "cut.tflite"), WeightError);

@@ -16,6 +16,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -55,5 +56,19 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& name,
                    const DecodeOptions& opt = {});
 // Reads the file and decodes it; unreadable files are a DecodeError too (format "file").
 Image load_image(const std::string& path, const DecodeOptions& opt = {});
+
+// A rectangle of pixels, [x, x+w) x [y, y+h).
+struct PixelRect { int x = 0, y = 0, w = 0, h = 0; };
+// Given the upright size (after EXIF orientation), says which pixels the caller will read.
+using WindowFn = std::function<PixelRect(int w, int h)>;
+
+// decode_image for callers that read only part of the picture (e.g. the support of a resize
+// followed by a centre crop). The result has the full upright size, but only the pixels inside
+// window(w, h) are guaranteed: they are the same bytes decode_image gives; the others are zero
+// or decoded as a margin. JPEG skips the rows above and below the window (jpeg_skip_scanlines, which still
+// entropy-decodes them, so truncated files fail as before) and decodes only the iMCU columns
+// it needs (jpeg_crop_scanline); other formats are decoded whole.
+Image decode_image_window(const uint8_t* data, size_t size, const std::string& name,
+                          const WindowFn& window, const DecodeOptions& opt = {});
 
 }  // namespace catdog

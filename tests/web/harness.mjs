@@ -1,0 +1,103 @@
+// tests/web/harness.mjs - shared by the browser tests and bench/web: `catdog serve` as a child
+// process, Debian's chromium through playwright-core, and photos handed to the page.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const { chromium } = require(path.join(root, 'node_modules/playwright-core'));
+
+// The flags TOOLCHAIN.md gives for headless chromium with WebGL2 through SwiftShader.
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+// Starts `catdog serve` on a free port; resolves with {url, proc, stop()} once it listens.
+export function startServer(catdog, run, web, extra = []) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(catdog, ['serve', '--model', run, '--web', web, '--port', '0', ...extra],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`catdog serve did not start:\n${out}${err}`)); }, 20000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/http:\/\/[^\s/]+:(\d+)\//);
+      if (m) {
+        clearTimeout(timer);
+        const stop = () => new Promise((res) => {
+          if (proc.exitCode !== null) return res();
+          proc.once('exit', () => res());
+          proc.kill('SIGTERM');
+        });
+        resolve({ url: `http://127.0.0.1:${m[1]}/`, proc, stop, log: () => out + err });
+      }
+    });
+    proc.stderr.on('data', (d) => { err += d; });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`catdog serve exited with ${code}:\n${out}${err}`)); });
+  });
+}
+
+// A fresh chromium profile (so no cache or service worker survives from an earlier run).
+export async function launch({ width = 1400, height = 860, scale = 1, userDataDir } = {}) {
+  const dir = userDataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'catdog-chromium-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CATDOG_CHROMIUM || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS,
+    viewport: { width, height }, deviceScaleFactor: scale,
+  });
+  const page = context.pages()[0] || await context.newPage();
+  return { context, page, dir, close: async () => { await context.close(); fs.rmSync(dir, { recursive: true, force: true }); } };
+}
+
+// Hands a file's bytes to the page as a File and returns a page-side handle name.
+export async function putFile(page, file, name = path.basename(file)) {
+  const b64 = fs.readFileSync(file).toString('base64');
+  await page.evaluate(({ b64, name }) => {
+    const bin = atob(b64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    (window.__files ||= {})[name] = new File([bytes], name);
+  }, { b64, name });
+  return name;
+}
+
+// Classifies a file through window.catdog.classify; resolves {label, probs, ms} or {error}.
+export async function classify(page, file, name) {
+  const n = await putFile(page, file, name);
+  return page.evaluate(async (n) => {
+    try {
+      const r = await window.catdog.classify(window.__files[n], n);
+      return { label: r.label, probs: r.probs, ms: r.ms };
+    } catch (e) { return { error: e.message }; }
+  }, n);
+}
+
+// Drops a file on the canvas as a user would (a DataTransfer with one File).
+export async function dropFile(page, file, name) {
+  const n = await putFile(page, file, name);
+  await page.evaluate((n) => {
+    const dt = new DataTransfer();
+    dt.items.add(window.__files[n]);
+    document.getElementById('canvas').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, n);
+}
+
+export async function liveText(page) { return page.evaluate(() => document.getElementById('live').textContent); }
+
+// Waits until the live region mentions `needle` (the page announces every result and error).
+export async function waitLive(page, needle, timeout = 60000) {
+  await page.waitForFunction((s) => document.getElementById('live').textContent.includes(s), needle, { timeout });
+  return liveText(page);
+}
+
+// Two frames, so ImGui has drawn the latest state.
+export async function frames(page, n = 3) {
+  for (let i = 0; i < n; i++) await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+}
+
+export async function panelShot(page, name, file) {
+  const r = await page.evaluate((n) => window.catdog.panelRect(n), name);
+  if (!r) throw new Error(`no panel "${name}" on the page`);
+  return page.screenshot({ path: file, clip: { x: r.x, y: r.y, width: r.w, height: r.h } });
+}

@@ -1,0 +1,169 @@
+// tests/web/web_app.test.mjs - the browser app in Debian's chromium (headless) against
+// `catdog serve` of a real run. References: `catdog predict --json` (LibTorch) for the
+// probabilities, the native core (web_tensor_dump) for the input tensor, and chromium itself
+// for rendering, requests, the service worker and the live region.
+//
+// Usage: node web_app.test.mjs --catdog BIN --tensor-dump BIN --run RUN --web DIR --shared DIR --artifacts DIR
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, launch, classify, dropFile, waitLive, liveText, frames, panelShot } from './harness.mjs';
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, all) => (v.startsWith('--') ? [...a, [v.slice(2), all[i + 1]]] : a), []));
+for (const k of ['catdog', 'tensor-dump', 'run', 'web', 'shared', 'artifacts'])
+  if (!args[k]) { console.error(`missing --${k}`); process.exit(2); }
+for (const k of ['catdog', 'tensor-dump', 'run', 'web', 'shared'])
+  if (!fs.existsSync(args[k])) { console.error(`--${k} ${args[k]}: not found (build it first: make native wasm)`); process.exit(1); }
+fs.mkdirSync(args.artifacts, { recursive: true });
+const holdout = path.join(args.shared, 'datasets/holdout-dev');
+const odd = path.join(args.shared, 'datasets/odd');
+const CAT = path.join(holdout, 'cat.20240.jpg'), DOG = path.join(holdout, 'dog.20240.jpg');
+const art = (n) => path.join(args.artifacts, n);
+
+let failures = 0;
+async function check(name, fn) {
+  const t0 = Date.now();
+  try { await fn(); console.log(`ok   ${name} (${Date.now() - t0} ms)`); }
+  catch (e) { failures++; console.log(`FAIL ${name}: ${e.stack || e.message}`); }
+}
+
+// --- references -----------------------------------------------------------------------------
+const native = {};
+for (const line of execFileSync(args.catdog, ['predict', '--model', args.run, '--json', CAT, DOG], { encoding: 'utf8' }).trim().split('\n')) {
+  const j = JSON.parse(line);
+  native[path.basename(j.file)] = j;
+}
+const labels = JSON.parse(fs.readFileSync(path.join(args.run, 'model.json'), 'utf8')).labels;
+const nativeTensorHash = crypto.createHash('sha256')
+  .update(execFileSync(args['tensor-dump'], [path.join(args.run, 'model.json'), CAT], { maxBuffer: 1 << 26 })).digest('hex');
+
+// --- the page -------------------------------------------------------------------------------
+const server = await startServer(args.catdog, args.run, args.web);
+const origin = new URL(server.url).origin;
+const browser = await launch();
+const { page, context } = browser;
+const requests = [];
+context.on('request', (r) => requests.push(r.url()));
+const problems = [];
+page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text()); });
+page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+const online = {};
+
+try {
+  await check('page loads, model warms up, cross-origin isolated', async () => {
+    await page.goto(server.url);
+    await page.evaluate(() => window.catdog.ready);
+    const info = await page.evaluate(() => window.catdog.info());
+    assert.equal(info.isolated, true, 'catdog serve sends COOP/COEP, so the page must be isolated');
+    assert.ok(info.threads >= 2 || (await page.evaluate(() => navigator.hardwareConcurrency)) < 2, `threads ${info.threads}`);
+    const layers = await page.evaluate(() => window.catdog.layers());
+    assert.ok(layers.length >= 2, 'model.json lists the conv layers');
+    assert.match(await liveText(page), /Model ready/);
+  });
+
+  await check('dropped cat and dog photos: labels and probabilities equal catdog predict --json (1e-3)', async () => {
+    await dropFile(page, CAT);
+    const said = await waitLive(page, 'cat.20240.jpg:');
+    assert.match(said, new RegExp(`cat\\.20240\\.jpg: ${native['cat.20240.jpg'].label} `), said);
+    await frames(page);
+    await page.screenshot({ path: art('page-cat.png') });
+    for (const f of [CAT, DOG]) {
+      const n = path.basename(f);
+      const r = await classify(page, f);
+      assert.ok(!r.error, r.error);
+      online[n] = r;
+      assert.equal(r.label, native[n].label, `${n}: page says ${r.label}, native ${native[n].label}`);
+      labels.forEach((l, i) => {
+        const d = Math.abs(r.probs[i] - native[n].probs[l]);
+        assert.ok(d <= 1e-3, `${n} p(${l}): page ${r.probs[i]} native ${native[n].probs[l]} (diff ${d})`);
+      });
+      console.log(`     ${n}: ${r.label} [${r.probs.map((p) => p.toFixed(5))}] native [${labels.map((l) => native[n].probs[l].toFixed(5))}]` +
+        ` ms decode ${r.ms.decode.toFixed(1)} preprocess ${r.ms.preprocess.toFixed(1)} inference ${r.ms.inference.toFixed(1)}`);
+    }
+    await frames(page);
+    await page.screenshot({ path: art('page-dog.png') });
+  });
+
+  await check('WASM preprocessing tensor hash equals the native core', async () => {
+    const r = await classify(page, CAT);
+    assert.ok(!r.error, r.error);
+    const hash = await page.evaluate(async () => {
+      const t = window.catdog.tensor();
+      const d = await crypto.subtle.digest('SHA-256', t.buffer);
+      return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    });
+    assert.equal(hash, nativeTensorHash);
+  });
+
+  await check('switching layers changes the feature-map panel (screenshots saved)', async () => {
+    const layers = await page.evaluate(() => window.catdog.layers());
+    const shots = [];
+    for (const [i, l] of layers.entries()) {
+      const fm = await page.evaluate(({ n }) => { const m = window.catdog.featureMap(n, 0); return { w: m.width, h: m.height, c: m.channels, min: Math.min(...m.data), max: Math.max(...m.data) }; }, { n: l.name });
+      assert.deepEqual([fm.c, fm.h, fm.w], l.shape.map(Number), `${l.name}: shape vs model.json`);
+      await frames(page);
+      shots.push(await panelShot(page, 'Feature maps', art(`featuremaps-${i}-${l.name}.png`)));
+    }
+    for (let i = 1; i < shots.length; i++)
+      assert.ok(!shots[i].equals(shots[i - 1]), `layers ${i - 1} and ${i} drew the same pixels`);
+    await panelShot(page, 'Kernels', art('kernels.png'));
+    await panelShot(page, 'Training', art('training.png'));
+    await page.screenshot({ path: art('page-featuremaps.png') });
+  });
+
+  await check('corrupt and unsupported files: a message in the UI and the live region, app keeps working', async () => {
+    const txt = art('notes.txt');
+    fs.writeFileSync(txt, 'this is not a photo\n');
+    for (const f of [path.join(odd, 'bad.random_after_jpeg_header.jpg'), path.join(odd, 'bad.truncated.png'), txt]) {
+      await dropFile(page, f);
+      const said = await waitLive(page, `Error: ${path.basename(f)}`);
+      assert.match(said, /Error: .+: .+/);
+      const r = await classify(page, f);
+      assert.ok(r.error && r.error.includes(path.basename(f)), `classify must reject naming the file: ${JSON.stringify(r)}`);
+    }
+    await frames(page);
+    await panelShot(page, 'Prediction', art('prediction-error.png'));
+    const ok = await classify(page, DOG);
+    assert.equal(ok.label, online['dog.20240.jpg'].label, 'still classifies after errors');
+  });
+
+  await check('a 24 MP photo never blocks the page for more than 2 s', async () => {
+    const big = path.join(odd, 'cat.huge_6000x4000.jpg');
+    await page.evaluate(() => {
+      window.__gap = 0; let last = performance.now();
+      window.__tick = setInterval(() => { const now = performance.now(); window.__gap = Math.max(window.__gap, now - last); last = now; }, 20);
+    });
+    const r = await classify(page, big);
+    const gap = await page.evaluate(() => { clearInterval(window.__tick); return window.__gap; });
+    assert.ok(!r.error, r.error);
+    console.log(`     ${path.basename(big)}: ${r.label}, longest main-thread stall ${gap.toFixed(0)} ms, total ${r.ms.total.toFixed(0)} ms`);
+    assert.ok(gap < 2000, `main thread blocked ${gap} ms`);
+  });
+
+  await check('offline: server stopped, the page reloads from the service worker and classifies', async () => {
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await server.stop();
+    await page.reload();
+    await page.evaluate(() => window.catdog.ready);
+    const r = await classify(page, DOG);
+    assert.ok(!r.error, r.error);
+    assert.equal(r.label, online['dog.20240.jpg'].label);
+    r.probs.forEach((p, i) => assert.ok(Math.abs(p - online['dog.20240.jpg'].probs[i]) < 1e-6, 'same probabilities offline'));
+    await frames(page);
+    await page.screenshot({ path: art('page-offline.png') });
+  });
+
+  await check('every request stayed on the page origin; no CSP violation', async () => {
+    const foreign = requests.filter((u) => !u.startsWith('data:') && !u.startsWith('blob:') && new URL(u).origin !== origin);
+    assert.ok(requests.length > 5, 'requests were recorded');
+    assert.deepEqual(foreign, [], `requests outside ${origin}`);
+    assert.deepEqual(problems, []);
+  });
+} finally {
+  await browser.close();
+  await server.stop();
+}
+console.log(failures ? `${failures} check(s) failed; artifacts in ${args.artifacts}` : `all checks passed; screenshots in ${args.artifacts}`);
+process.exit(failures ? 1 : 0);
