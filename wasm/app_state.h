@@ -91,5 +91,8 @@ struct AppState {
 };
 
 AppState& app();
+// Asks for a few more frames. The app draws only after input or a state change (software
+// WebGL and phones pay for every frame), except while the camera runs.
+void wake();
 
 }  // namespace catdog::web

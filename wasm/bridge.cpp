@@ -73,6 +73,7 @@ extern "C" {
 //-----------------------------------------------------------------------------
 // model.json's text. Returns 1 on success; 0 and the reason in the status otherwise.
 EMSCRIPTEN_KEEPALIVE int cd_set_model_info(const char* json) {
+    wake();
     try {
         app().info = parse_model_info(json);
         return 1;
@@ -85,18 +86,21 @@ EMSCRIPTEN_KEEPALIVE int cd_set_model_info(const char* json) {
 // Loading status line and the model download fraction (< 0: not downloading).
 // `ready`: 1 when the session is created and warmed up.
 EMSCRIPTEN_KEEPALIVE void cd_set_status(const char* text, float progress, int ready) {
+    wake();
     app().status = text;
     app().progress = progress;
     app().model_ready = ready != 0;
 }
 
 EMSCRIPTEN_KEEPALIVE void cd_set_runtime(int threads, int isolated) {
+    wake();
     app().threads = threads;
     app().isolated = isolated != 0;
 }
 
 // conv1's weights, [o, i, kh, kw] float32 (copied).
 EMSCRIPTEN_KEEPALIVE void cd_set_kernels(const float* w, int o, int i, int kh, int kw) {
+    wake();
     auto& a = app();
     a.kernels.assign(w, w + size_t(o) * i * kh * kw);
     a.k_o = o; a.k_i = i; a.k_h = kh; a.k_w = kw;
@@ -104,6 +108,7 @@ EMSCRIPTEN_KEEPALIVE void cd_set_kernels(const float* w, int o, int i, int kh, i
 
 // metrics.csv: a header line naming the columns, then one row per epoch.
 EMSCRIPTEN_KEEPALIVE void cd_set_metrics(const char* csv) {
+    wake();
     auto& rows = app().metrics;
     rows.clear();
     std::istringstream in(csv);
@@ -137,6 +142,7 @@ EMSCRIPTEN_KEEPALIVE void cd_set_metrics(const char* csv) {
 
 // summary.json: uses val_acc and confusion (rows = true class, columns = predicted).
 EMSCRIPTEN_KEEPALIVE void cd_set_summary(const char* text) {
+    wake();
     auto& a = app();
     a.confusion.clear();
     auto j = nlohmann::json::parse(text, nullptr, false);
@@ -153,6 +159,7 @@ EMSCRIPTEN_KEEPALIVE void cd_set_summary(const char* text) {
 
 // A JSON array of sample photo names the server offers.
 EMSCRIPTEN_KEEPALIVE void cd_set_samples(const char* text) {
+    wake();
     auto j = nlohmann::json::parse(text, nullptr, false);
     app().samples.clear();
     if (j.is_array())
@@ -164,6 +171,7 @@ EMSCRIPTEN_KEEPALIVE void cd_set_samples(const char* text) {
 // [SECTION] JS -> wasm: a photo to classify (bytes or RGBA)
 //-----------------------------------------------------------------------------
 static int start_request(int req, const std::function<void(Photo&, Timing&)>& load) {
+    wake();
     auto& a = app();
     try {
         Photo p;
@@ -186,6 +194,7 @@ static int start_request(int req, const std::function<void(Photo&, Timing&)>& lo
 
 // An encoded file (JPEG/PNG/BMP/GIF/WebP): decoded by the core exactly like native.
 EMSCRIPTEN_KEEPALIVE int cd_classify_bytes(int req, const uint8_t* data, int size, const char* name) {
+    wake();
     std::string n = name;
     return start_request(req, [&](Photo& p, Timing& t) {
         load_photo_bytes(p, data, size_t(size), n, app().info.transform, t);
@@ -195,6 +204,7 @@ EMSCRIPTEN_KEEPALIVE int cd_classify_bytes(int req, const uint8_t* data, int siz
 // Pixels the browser decoded (a huge photo, or a camera frame): RGBA, alpha over white.
 EMSCRIPTEN_KEEPALIVE int cd_classify_rgba(int req, const uint8_t* rgba, int w, int h, const char* name,
                                           double decode_ms) {
+    wake();
     std::string n = name;
     return start_request(req, [&](Photo& p, Timing& t) {
         load_photo_rgba(p, rgba, w, h, n, app().info.transform, t);
@@ -211,6 +221,7 @@ EMSCRIPTEN_KEEPALIVE int cd_tensor_size() { return int(app().photo.tensor.size()
 //-----------------------------------------------------------------------------
 // One output of request `req` ([1, c, h, w]; logits/probs as c = n, h = w = 1). Copied.
 EMSCRIPTEN_KEEPALIVE void cd_result_output(int req, const char* name, const float* data, int c, int h, int w) {
+    wake();
     auto& a = app();
     if (req != a.pending_request) return;  // a newer photo replaced this one
     FeatureMap m;
@@ -221,6 +232,7 @@ EMSCRIPTEN_KEEPALIVE void cd_result_output(int req, const char* name, const floa
 }
 
 EMSCRIPTEN_KEEPALIVE void cd_result_done(int req, double inference_ms) {
+    wake();
     auto& a = app();
     if (req != a.pending_request) return;
     a.probs.clear();
@@ -245,6 +257,7 @@ EMSCRIPTEN_KEEPALIVE void cd_result_done(int req, double inference_ms) {
 
 // Inference (or the browser's decoder) failed for request `req`.
 EMSCRIPTEN_KEEPALIVE void cd_fail(int req, const char* message) {
+    wake();
     auto& a = app();
     if (req == a.pending_request) a.pending_request = 0;
     a.incoming.clear();
@@ -253,6 +266,7 @@ EMSCRIPTEN_KEEPALIVE void cd_fail(int req, const char* message) {
 
 // Selects a layer (and channel, -1 for none) in the feature-map panel by name. 0 if unknown.
 EMSCRIPTEN_KEEPALIVE int cd_select_layer(const char* name, int channel) {
+    wake();
     auto& a = app();
     for (size_t i = 0; i < a.maps.size(); ++i)
         if (a.maps[i].name == name) {
@@ -263,7 +277,13 @@ EMSCRIPTEN_KEEPALIVE int cd_select_layer(const char* name, int channel) {
     return 0;
 }
 
-EMSCRIPTEN_KEEPALIVE void cd_set_zoom(float zoom) { app().zoom = zoom; }
+EMSCRIPTEN_KEEPALIVE void cd_set_zoom(float zoom) {
+    wake();
+    app().zoom = zoom;
+}
+
+// Input arrived (pointer, keys, wheel, touch): draw the next frames.
+EMSCRIPTEN_KEEPALIVE void cd_wake() { wake(); }
 
 }  // extern "C"
 

@@ -31,6 +31,9 @@ AppState& app() {
     return s;
 }
 
+static int g_frames_left = 10;
+void wake() { g_frames_left = 10; }
+
 void teaching_note(const char* line1, const char* line2) {
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(170, 200, 230, 255));
     ImGui::TextWrapped("%s", line1);
@@ -137,7 +140,7 @@ void layout() {
         float c0 = std::floor(d.x * 0.31f), c2 = std::floor(d.x * 0.27f);
         float c1 = d.x - c0 - c2 - 4 * g;
         float input_h = std::floor(std::min(d.y * 0.34f, 330.f * app().ui_scale));
-        float kern_h = std::floor(d.y * 0.46f);
+        float kern_h = std::floor(d.y * 0.5f);
         panel("Input", {g, g}, {c0, input_h}, draw_input_panel);
         panel("Prediction", {g, 2 * g + input_h}, {c0, d.y - input_h - 3 * g}, draw_prediction_panel);
         panel("Feature maps", {2 * g + c0, g}, {c1, d.y - 2 * g}, draw_featuremaps_panel);
@@ -171,7 +174,15 @@ void layout() {
 // [SECTION] Frame loop and main
 //-----------------------------------------------------------------------------
 void frame() {
+    int w0, h0;
+    glfwGetWindowSize(g_window, &w0, &h0);
+    float scale0 = app().ui_scale;
     sync_canvas_size();
+    int w1, h1;
+    glfwGetWindowSize(g_window, &w1, &h1);
+    if (w0 != w1 || h0 != h1 || scale0 != app().ui_scale) wake();
+    if (g_frames_left <= 0 && !app().camera_on) return;  // nothing changed: keep the last frame
+    --g_frames_left;
     apply_scale(app().ui_scale);
     glfwPollEvents();
     ImGui_ImplOpenGL3_NewFrame();

@@ -51,7 +51,7 @@ void draw_prediction_panel() {
     }
     ImGui::TextDisabled("%s  %dx%d%s", p.name.c_str(), p.src_w, p.src_h,
                         p.browser_decoded ? "  (decoded by the browser)" : "");
-    ImGui::TextDisabled("ms: decode %.1f | preprocess %.1f | inference %.1f", a.ms.decode, a.ms.preprocess,
+    ImGui::TextDisabled("decode %.0f ms | preprocess %.0f ms | inference %.0f ms", a.ms.decode, a.ms.preprocess,
                         a.ms.inference);
 
     // --- the photo with the crop box, and the crop at its real size (or scaled to fit)

@@ -12,7 +12,7 @@ namespace catdog::web {
 
 // Files whose header declares more pixels than this are refused by the core here and decoded
 // by the browser instead (web/catdog.js shrinks them), so the page never freezes.
-constexpr uint64_t kCorePixelLimit = 16'000'000;
+constexpr uint64_t kCorePixelLimit = 8'000'000;
 
 // Decodes `data` with the core. Throws catdog::DecodeError (one line naming the file).
 void load_photo_bytes(Photo& p, const uint8_t* data, size_t size, const std::string& name,

@@ -236,6 +236,12 @@ async function boot() {
   window.catdog.appMs = performance.now() - t0;
   wireInputs({ onFile: (f, n) => classify(f, n).catch(() => {}), fileInput: $('file') });
   wireTouch(canvas);
+  // The app draws only when something changes: any input wakes it.
+  const wake = () => App._cd_wake();
+  for (const ev of ['mousemove', 'mousedown', 'mouseup', 'wheel', 'keydown', 'keyup', 'touchstart', 'touchmove', 'touchend', 'focus', 'blur'])
+    window.addEventListener(ev, wake, { capture: true, passive: true });
+  window.addEventListener('resize', wake);
+  document.addEventListener('visibilitychange', wake);
   canvas.focus();
 
   const base = modelBase();

@@ -1,10 +1,10 @@
 // web/inputs.js - where photos come from, and how huge ones are decoded without freezing.
 //
 // Files go to the wasm core as bytes (decoded exactly like native). A photo whose header
-// declares more pixels than the core's limit here (wasm/pipeline.h: 16 MP) is decoded by the
+// declares more pixels than the core's limit here (wasm/pipeline.h: 8 MP) is decoded by the
 // browser instead, off the main thread (createImageBitmap with a resize), and handed over as
 // RGBA; the page says so beside the prediction.
-export const CORE_PIXEL_LIMIT = 16_000_000;
+export const CORE_PIXEL_LIMIT = 8_000_000;
 
 // Width and height from the first bytes of a JPEG, PNG, GIF, BMP or WebP; null if unknown.
 export function imageSize(b) {

@@ -97,6 +97,7 @@ std::vector<fs::path> pick_samples(const fs::path& run, int per_class) {
         ++taken[label];
         out.push_back(p);
     }
+    std::sort(out.begin(), out.end(), [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
     return out;
 }
 

@@ -106,7 +106,7 @@ void setup(CLI::App& app) {
                 std::printf("exported %s, %s, %s\n", e.onnx_path.c_str(), e.web_path.c_str(), e.json_path.c_str());
             } catch (const std::exception& e) {
                 throw Failure(std::string("training finished, but export failed: ") + e.what() +
-                              " (retry with `catdog export " + r.run_dir + "`)");
+                              " (retry with `catdog export --model " + r.run_dir + "`)");
             }
         }
     });

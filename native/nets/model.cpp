@@ -183,6 +183,8 @@ torch::Tensor Model::run(const torch::Tensor& x, int from, int to, bool train, T
 torch::Tensor Model::trunk(const torch::Tensor& x, bool train, Taps* taps) {
     if (x.dim() != 4 || x.size(1) != 3)
         throw std::invalid_argument(spec_.backbone + ": input must be [N,3,H,W], got " + dims(x.sizes()));
+    if (channels_last_ && !x.is_contiguous(at::MemoryFormat::ChannelsLast))
+        return run(x.contiguous(at::MemoryFormat::ChannelsLast), 0, spec_.feature_layer, train, taps);
     return run(x, 0, spec_.feature_layer, train, taps);
 }
 
@@ -236,6 +238,18 @@ void Model::to(torch::Device device) {
         t.set_requires_grad(rg);
     }
     device_ = device;
+}
+
+void Model::set_channels_last(bool on) {
+    torch::NoGradGuard no_grad;
+    const auto fmt = on ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+    for (auto& [name, t] : params_) {
+        if (t.dim() != 4) continue;
+        const bool rg = t.requires_grad();
+        t = t.contiguous(fmt);
+        t.set_requires_grad(rg);
+    }
+    channels_last_ = on;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -43,8 +43,15 @@ public:
     std::vector<torch::Tensor> head_parameters();
     std::vector<torch::Tensor> unfrozen_backbone_parameters();
 
+    // Moves every parameter (requires_grad kept). Optimisers must be built after this.
     void to(torch::Device device);
     torch::Device device() const { return device_; }
+
+    // NHWC on CPU: conv weights and the input are made channels_last (oneDNN's fast path,
+    // ~1.3x for AlexNet, ~2x for MobileNet V2 here). Values are unchanged; activations and
+    // taps come out channels_last, so call .contiguous() before reading raw memory.
+    void set_channels_last(bool on);
+    bool channels_last() const { return channels_last_; }
 
     // All parameters by name, in a file torch can also read (or our own format); atomic write.
     void save(const std::string& path) const;
@@ -57,6 +64,7 @@ private:
     NetSpec spec_;
     std::map<std::string, torch::Tensor> params_;
     int unfreeze_last_ = 0;
+    bool channels_last_ = false;
     torch::Device device_{torch::kCPU};
 };
 

@@ -400,6 +400,11 @@ TrainResult train_resume(const std::string& run_dir, const TrainConfig& override
     s.cfg.export_model = overrides.export_model;
     s.device = resolve_device(s.cfg.device);
     ensure_writable_dir(run_dir);
+    // A kill in the middle of an atomic write leaves its temporary file behind: tidy up.
+    for (const auto& e : fs::directory_iterator(s.dir)) {
+        const std::string name = e.path().filename().string();
+        if (name.find(".tmp") != std::string::npos && e.is_regular_file()) fs::remove(e.path());
+    }
 
     if (fs::exists(s.dir / "model.ckpt") && fs::exists(s.dir / "summary.json")) {
         std::printf("%s: the run already finished (%d epochs)\n", run_dir.c_str(), s.cfg.epochs);

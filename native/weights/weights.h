@@ -30,10 +30,26 @@ struct WeightMap {
 };
 
 // One line: "<file>: <reason>".
+// Reasons quote names read from the file (pickle globals, tensor names), so control
+// characters are written as \xNN: the message stays one line (issue 6).
 class WeightError : public std::runtime_error {
 public:
     WeightError(const std::string& file, const std::string& reason)
-        : std::runtime_error(file + ": " + reason) {}
+        : std::runtime_error(one_line(file + ": " + reason)) {}
+    static std::string one_line(const std::string& s) {
+        std::string out;
+        out.reserve(s.size());
+        for (unsigned char c : s) {
+            if (c < 0x20 || c == 0x7f) {
+                out += "\\x";
+                out += "0123456789abcdef"[c >> 4];
+                out += "0123456789abcdef"[c & 15];
+            } else {
+                out += char(c);
+            }
+        }
+        return out;
+    }
 };
 
 }  // namespace catdog::weights

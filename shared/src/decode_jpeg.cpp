@@ -166,14 +166,14 @@ bool run(Ctx* c) {
     // Rows [row_begin, row_end) and columns from xoff are decoded; by default all of them.
     JDIMENSION xoff = 0, row_begin = 0, row_end = JDIMENSION(h);
     if (c->window) {
-        // A margin of one iMCU on every side: fancy upsampling and block smoothing read
-        // neighbouring samples, and at a cropped edge they would see an image border instead.
+        // Columns need a margin: at a cropped edge, fancy upsampling (one chroma sample each
+        // side) and progressive block smoothing (the neighbouring block) would see a border.
+        // Rows need none: jpeg_skip_scanlines keeps the upsampler's context rows.
         const PixelRect& r = c->want;
-        const int mx = cinfo->max_h_samp_factor * DCTSIZE, my = cinfo->max_v_samp_factor * DCTSIZE;
+        const int mx = cinfo->progressive_mode ? cinfo->max_h_samp_factor * DCTSIZE : 2 * cinfo->max_h_samp_factor;
         const int x0 = r.x - mx > 0 ? r.x - mx : 0, x1 = r.x + r.w + mx < int(w) ? r.x + r.w + mx : int(w);
-        row_begin = JDIMENSION(r.y - my > 0 ? r.y - my : 0);
-        row_end = JDIMENSION(r.y + r.h + my < int(h) ? r.y + r.h + my : int(h));
-        if (r.w <= 0 || r.h <= 0) row_begin = row_end = 0;
+        row_begin = JDIMENSION(r.y);  // stored_rect() clamps to the image
+        row_end = JDIMENSION(r.y + r.h);
         JDIMENSION cw = JDIMENSION(x1 - x0);
         xoff = JDIMENSION(x0);
         if (cw > 0 && cw < w) jpeg_crop_scanline(cinfo, &xoff, &cw);  // widens to iMCU bounds

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -98,7 +99,7 @@ void pad_taps(AxisTaps& t, int K, int in_size) {
 }
 
 // One row of the horizontal pass: `n` output pixels from an RGB source row. K > 0 is the
-// fixed tap count (after pad_taps_to_ksize); K == 0 reads each sample's own length.
+// fixed tap count (after pad_taps); K == 0 reads each sample's own length.
 template <int K>
 void horizontal_row(const uint8_t* src, const AxisTaps& t, uint8_t* out, int n) {
     const int ksize = t.ksize;
@@ -143,10 +144,22 @@ __attribute__((target("sse4.1"))) void horizontal_row_sse41(const uint8_t* src,
         std::memcpy(out + 3 * i, &rgb, 3);
     }
 }
-bool cpu_has_sse41() {
-    static const bool has = __builtin_cpu_supports("sse4.1");
-    return has;
+
+// 0 generic, 1 SSE4.1, 2 AVX2: what the CPU has, lowered by CATDOG_RESIZE_ISA=generic|sse4.1
+// (the tests run every kernel against PIL that way).
+int isa_level() {
+    static const int level = [] {
+        int l = __builtin_cpu_supports("avx2") ? 2 : __builtin_cpu_supports("sse4.1") ? 1 : 0;
+        if (const char* e = std::getenv("CATDOG_RESIZE_ISA")) {
+            if (std::strcmp(e, "generic") == 0) l = 0;
+            else if (std::strcmp(e, "sse4.1") == 0) l = std::min(l, 1);
+        }
+        return l;
+    }();
+    return level;
 }
+bool cpu_has_sse41() { return isa_level() >= 1; }
+bool cpu_has_avx2() { return isa_level() >= 2; }
 #define CATDOG_RESIZE_SSE41 1
 #endif
 
@@ -173,6 +186,38 @@ RowFns pick_horizontal(AxisTaps& t, int in_size) {
     pad_taps(t, K, in_size);
     return fns;
 }
+
+// One output row of the vertical pass: taps outer, samples inner, so the inner loop is a plain
+// vector multiply-accumulate the compiler vectorises (with AVX2 where the CPU has it).
+#define CATDOG_VERTICAL_ROW_BODY                                                   \
+    for (size_t i = 0; i < n; ++i) acc[i] = kHalf;                                 \
+    for (int t = 0; t < len; ++t) {                                                \
+        const uint8_t* __restrict p = first + static_cast<size_t>(t) * stride;     \
+        const int32_t kt = k[t];                                                   \
+        for (size_t i = 0; i < n; ++i) acc[i] += p[i] * kt;                        \
+    }                                                                              \
+    for (size_t i = 0; i < n; ++i) out[i] = clip8(acc[i]);
+
+using VerticalFn = void (*)(const uint8_t*, size_t, const int32_t*, int, int32_t*, uint8_t*,
+                            size_t);
+
+void vertical_row(const uint8_t* first, size_t stride, const int32_t* k, int len,
+                  int32_t* __restrict acc, uint8_t* __restrict out, size_t n) {
+    CATDOG_VERTICAL_ROW_BODY
+}
+
+#ifdef CATDOG_RESIZE_SSE41
+__attribute__((target("avx2"))) void vertical_row_avx2(const uint8_t* first, size_t stride,
+                                                       const int32_t* k, int len,
+                                                       int32_t* __restrict acc,
+                                                       uint8_t* __restrict out, size_t n) {
+    CATDOG_VERTICAL_ROW_BODY
+}
+VerticalFn pick_vertical() { return cpu_has_avx2() ? vertical_row_avx2 : vertical_row; }
+#else
+VerticalFn pick_vertical() { return vertical_row; }
+#endif
+#undef CATDOG_VERTICAL_ROW_BODY
 
 void check_args(const Image& src, int out_w, int out_h, int x0, int y0, int cw, int ch) {
     if (src.empty() || src.rgb.size() != static_cast<size_t>(src.w) * src.h * 3)
@@ -226,13 +271,19 @@ Image resize_bilinear_window(const Image& src, int out_w, int out_h, int x0, int
     }
 
     // Horizontal pass over those rows only, and only for the window's columns.
-    std::vector<uint8_t> tmp;
+    // Scratch kept per thread: fresh large buffers each call cost page faults and zeroing
+    // (half the resize time at 224x224). Oversized one-off requests don't stay resident.
+    thread_local std::vector<uint8_t> tmp;
+    thread_local std::vector<int32_t> acc;
+    constexpr size_t kKeep = size_t{8} << 20;
+    if (tmp.size() > kKeep) std::vector<uint8_t>().swap(tmp);
+    if (acc.size() * 4 > kKeep) std::vector<int32_t>().swap(acc);
     const uint8_t* rows;  // row r (r0 <= r < r1) starts at rows + (r - r0) * stride
     size_t stride;
     if (need_h) {
         AxisTaps ht = axis_taps(src.w, out_w, x0, cw);
         const RowFns fns = pick_horizontal(ht, src.w);
-        tmp.resize(row_bytes * (r1 - r0));
+        if (tmp.size() < row_bytes * (r1 - r0)) tmp.resize(row_bytes * (r1 - r0));
         for (int r = r0; r < r1; ++r)
             (r + 1 < src.h ? fns.inner : fns.last_row)(&src.rgb[r * src_stride], ht,
                                                        &tmp[(r - r0) * row_bytes], cw);
@@ -249,21 +300,13 @@ Image resize_bilinear_window(const Image& src, int out_w, int out_h, int x0, int
         return dst;
     }
 
-    // Vertical pass: taps outer, samples inner, so the inner loop is a plain vector MAC.
-    std::vector<int32_t> acc(row_bytes);
-    for (int y = 0; y < ch; ++y) {
-        std::fill(acc.begin(), acc.end(), kHalf);
-        const int32_t* k = &vt.k[static_cast<size_t>(y) * vt.ksize];
-        const int start = vt.start[y] - r0;
-        for (int t = 0; t < vt.len[y]; ++t) {
-            const uint8_t* p = rows + static_cast<size_t>(start + t) * stride;
-            const int32_t kt = k[t];
-            int32_t* a = acc.data();
-            for (size_t i = 0; i < row_bytes; ++i) a[i] += p[i] * kt;
-        }
-        uint8_t* out = &dst.rgb[y * row_bytes];
-        for (size_t i = 0; i < row_bytes; ++i) out[i] = clip8(acc[i]);
-    }
+    // Vertical pass.
+    const VerticalFn vertical = pick_vertical();
+    if (acc.size() < row_bytes) acc.resize(row_bytes);
+    for (int y = 0; y < ch; ++y)
+        vertical(rows + static_cast<size_t>(vt.start[y] - r0) * stride, stride,
+                 &vt.k[static_cast<size_t>(y) * vt.ksize], vt.len[y], acc.data(),
+                 &dst.rgb[y * row_bytes], row_bytes);
     return dst;
 }
 

@@ -64,7 +64,11 @@ export async function putFile(page, file, name = path.basename(file)) {
 
 // Classifies a file through window.catdog.classify; resolves {label, probs, ms} or {error}.
 export async function classify(page, file, name) {
-  const n = await putFile(page, file, name);
+  return classifyPut(page, await putFile(page, file, name));
+}
+
+// Classifies a file already handed over with putFile.
+export async function classifyPut(page, n) {
   return page.evaluate(async (n) => {
     try {
       const r = await window.catdog.classify(window.__files[n], n);
