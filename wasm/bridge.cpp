@@ -282,6 +282,13 @@ EMSCRIPTEN_KEEPALIVE void cd_set_zoom(float zoom) {
     app().zoom = zoom;
 }
 
+// The camera's state as JS sees it (window.catdog.camera, or a failed getUserMedia).
+EMSCRIPTEN_KEEPALIVE void cd_set_camera(int on, int front) {
+    wake();
+    app().camera_on = on != 0;
+    app().camera_front = front != 0;
+}
+
 // Input arrived (pointer, keys, wheel, touch): draw the next frames.
 EMSCRIPTEN_KEEPALIVE void cd_wake() { wake(); }
 

@@ -50,7 +50,6 @@ const host = {
   // wasm prepared the tensor for request `req`: run the network, hand every output back.
   infer(req, tensor) {
     const p = pending.get(req);
-    if (p) p.tensor = tensor;
     model.runRaw(tensor).then(({ out, ms }) => {
       if (p) p.inferMs = ms;
       const outs = {};
@@ -88,16 +87,9 @@ const host = {
   },
   camera(on, front) {
     if (!on) { camera.stop(); return; }
-    camera.start(front).catch((e) => { report(`camera: ${e.message || e}`); });
+    camera.start(front).catch((e) => { App._cd_set_camera(0, front ? 1 : 0); report(`camera: ${e.message || e}`); });
   },
-  cameraSnap() {
-    try {
-      const { rgba, w, h } = camera.snap();
-      const req = nextReq++;
-      pending.set(req, { resolve: () => {}, reject: () => {}, name: 'camera', t0: performance.now(), tried: true });
-      sendRgba(req, rgba, w, h, 'camera', 0);
-    } catch (e) { report(e.message); }
-  },
+  cameraSnap() { snapCamera().catch(() => {}); },
   cameraVideo() { return camera.active(); },
   panelRect(name, x, y, w, h) { rects[name] = { x, y, w, h }; },
   layerChanged(name, ch) { window.catdog.selected = { layer: name, channel: ch }; },
@@ -129,7 +121,7 @@ function finish(req, outs) {
   const label = labels[best] ?? String(best);
   const parts = probs.map((v, i) => `${labels[i] ?? i} ${(v * 100).toFixed(1)}%`).join(', ');
   announce(`${p.name}: ${label} (${parts}).`);
-  p.resolve({ label, probs, ms, tensor: p.tensor });
+  p.resolve({ label, probs, ms });
 }
 
 //-----------------------------------------------------------------------------
@@ -157,6 +149,16 @@ async function classifyWithBrowser(req, p, size) {
     withString(msg, (m) => App._cd_fail(req, m));
     fail(req, msg);
   }
+}
+
+// Classifies the camera's current frame (the camera must be on).
+function snapCamera() {
+  let frame;
+  try { frame = camera.snap(); } catch (e) { report(e.message); return Promise.reject(e); }
+  const req = nextReq++;
+  const done = new Promise((resolve, reject) => pending.set(req, { resolve, reject, name: 'camera', t0: performance.now(), tried: true }));
+  sendRgba(req, frame.rgba, frame.w, frame.h, 'camera', 0);
+  return done;
 }
 
 async function classify(blob, name) {
@@ -213,6 +215,12 @@ window.catdog = {
     return { layer, channel, width: w, height: h, channels: c, data: o.data.slice(channel * h * w, (channel + 1) * h * w) };
   },
   panelRect: (name) => rects[name] || null,
+  // The camera, as the panel's buttons drive it: on/off with the front or rear lens, and a snapshot.
+  camera: async (on, front = false) => {
+    App._cd_set_camera(on ? 1 : 0, front ? 1 : 0);
+    if (on) await camera.start(front); else camera.stop();
+  },
+  snap: () => snapCamera(),
   timing: () => ({ ...timing }),
   info: () => ({ isolated: model.isolated, threads: model.threads, modelBytes: model.bytes,
     loadMs: model.loadMs, createMs: model.createMs, warmupMs: model.warmupMs, downloadMs: model.downloadMs }),

@@ -197,6 +197,7 @@ void end_epoch(Session& s, int epoch, data::LoaderOptions lo) {
 // [Finish]
 // ---------------------------------------------------------------------------------------------
 void finish(Session& s) {
+    write_metrics_csv(s);  // again: a kill may have come between the last checkpoint and the csv
     s.model->save(s.path("model.ckpt"));
     const json& last = s.st["history"].back();
     json skipped = json::array();

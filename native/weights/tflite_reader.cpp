@@ -310,14 +310,24 @@ private:
         out.type = kTypes[type].name;
         if (auto* s = t->GetPointer<const Vector<int32_t>*>(kTensorShape)) {
             if (s->size() > 8) fail("tensor '" + label + "' has rank " + std::to_string(s->size()));
-            for (uint32_t k = 0; k < s->size(); ++k) out.shape.push_back(s->Get(k));
+            for (uint32_t k = 0; k < s->size(); ++k) {
+                // Activations too: importers size layers from these shapes (found by fuzz_tflite).
+                if (s->Get(k) < 0) fail("tensor '" + label + "' has a negative dimension");
+                out.shape.push_back(s->Get(k));
+            }
         }
         if (auto* q = t->GetPointer<const QuantTable*>(kTensorQuant)) {
             auto* sc = q->GetPointer<const Vector<float>*>(kQuantScale);
             auto* zp = q->GetPointer<const Vector<int64_t>*>(kQuantZeroPoint);
             if (sc && sc->size() > 0) {
                 for (uint32_t k = 0; k < sc->size(); ++k) out.quant.scale.push_back(sc->Get(k));
-                for (uint32_t k = 0; zp && k < zp->size(); ++k) out.quant.zero_point.push_back(zp->Get(k));
+                // The verifier only checks a vector's 4-byte length alignment: read the int64
+                // zero points with memcpy, not Get() (a misaligned load; found by fuzz_tflite).
+                for (uint32_t k = 0; zp && k < zp->size(); ++k) {
+                    int64_t z;
+                    std::memcpy(&z, zp->Data() + size_t(k) * sizeof z, sizeof z);
+                    out.quant.zero_point.push_back(z);
+                }
                 if (out.quant.zero_point.empty()) out.quant.zero_point.assign(out.quant.scale.size(), 0);
                 if (out.quant.zero_point.size() != out.quant.scale.size())
                     fail("tensor '" + label + "': quantization scale and zero_point lengths differ");

@@ -167,10 +167,11 @@ bool run(Ctx* c) {
     JDIMENSION xoff = 0, row_begin = 0, row_end = JDIMENSION(h);
     if (c->window) {
         // Columns need a margin: at a cropped edge, fancy upsampling (one chroma sample each
-        // side) and progressive block smoothing (the neighbouring block) would see a border.
-        // Rows need none: jpeg_skip_scanlines keeps the upsampler's context rows.
+        // side) and progressive block smoothing (two blocks each side in libjpeg-turbo 2.1,
+        // active when scans are missing) would see a border. So: 2 samples, or 3 iMCUs.
+        // Rows need none: skipping keeps the upsampler's context rows and the coefficients.
         const PixelRect& r = c->want;
-        const int mx = cinfo->progressive_mode ? cinfo->max_h_samp_factor * DCTSIZE : 2 * cinfo->max_h_samp_factor;
+        const int mx = cinfo->max_h_samp_factor * (cinfo->progressive_mode ? 3 * DCTSIZE : 2);
         const int x0 = r.x - mx > 0 ? r.x - mx : 0, x1 = r.x + r.w + mx < int(w) ? r.x + r.w + mx : int(w);
         row_begin = JDIMENSION(r.y);  // stored_rect() clamps to the image
         row_end = JDIMENSION(r.y + r.h);

@@ -232,12 +232,16 @@ TEST_CASE("val transform matches torchvision on holdout-dev and dogs-vs-cats-3k"
         }
     }
     const int n = n_hold + n_dvc;
-    std::printf("val parity vs torchvision 0.14/PIL 9.4: %d images (%d holdout-dev, %d dogs-vs-cats-3k), "
-                "%d bit-exact, max |diff| %d, mean |diff| %.6f (worst image mean %.6f%s%s)\n"
-                "float tensors: %d/%d bit-identical to torchvision, max ulp diff %lld\n",
-                n, n_hold, n_dvc, exact, worst, n ? sum_abs / (double(n) * crop_bytes) : 0.0,
-                worst_mean, worst ? ", worst " : "", worst ? worst_name.c_str() : "",
-                tensors_exact, tensors, static_cast<long long>(tensor_max_ulp));
+    char summary[512];
+    std::snprintf(summary, sizeof summary,
+                  "val parity vs torchvision 0.14/PIL 9.4: %d images (%d holdout-dev, %d dogs-vs-cats-3k), "
+                  "%d bit-exact, max |diff| %d, mean |diff| %.6f (worst image mean %.6f%s%s)\n"
+                  "float tensors: %d/%d bit-identical to torchvision, max ulp diff %lld\n",
+                  n, n_hold, n_dvc, exact, worst, n ? sum_abs / (double(n) * crop_bytes) : 0.0,
+                  worst_mean, worst ? ", worst " : "", worst ? worst_name.c_str() : "",
+                  tensors_exact, tensors, static_cast<long long>(tensor_max_ulp));
+    std::fputs(summary, stdout);
+    std::ofstream(binary_dir() + "/core-parity.txt") << summary;  // for the closing notes
     CHECK(n_hold >= 100);
     CHECK(n_dvc >= 50);
     CHECK(tensors >= 5);

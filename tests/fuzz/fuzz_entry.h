@@ -103,12 +103,21 @@ inline void run_image(const uint8_t* data, size_t size,
 }
 
 #ifdef CATDOG_FUZZ_WEIGHTS
-inline void check_tensor(const std::string& key, const catdog::weights::Tensor& t) {
+// Element count of a shape; -1 when a dimension is negative or the product overflows.
+inline int64_t checked_numel(const std::vector<int64_t>& shape) {
     int64_t n = 1;
-    for (int64_t d : t.shape) {
-        if (d < 0) throw Violation("tensor " + key + " has a negative dimension");
-        n *= d;
+    bool zero = false, overflow = false;
+    for (int64_t d : shape) {
+        if (d < 0) return -1;
+        if (d == 0) zero = true;
+        else if (!overflow && __builtin_mul_overflow(n, d, &n)) overflow = true;
     }
+    return zero ? 0 : overflow ? -1 : n;
+}
+
+inline void check_tensor(const std::string& key, const catdog::weights::Tensor& t) {
+    const int64_t n = checked_numel(t.shape);
+    if (n < 0) throw Violation("tensor " + key + " has a negative or overflowing shape");
     if (static_cast<size_t>(n) != t.data.size())
         throw Violation("tensor " + key + ": shape says " + std::to_string(n) + " values, data has " +
                         std::to_string(t.data.size()));
@@ -136,12 +145,12 @@ inline void run_tflite(const uint8_t* data, size_t size) {
         const int nt = static_cast<int>(m.tensors.size());
         auto in_range = [&](int i, bool optional) { return (optional && i == -1) || (i >= 0 && i < nt); };
         for (const auto& t : m.tensors) {
-            int64_t n = 1;
-            for (int64_t d : t.shape) {
+            for (int64_t d : t.shape)
                 if (d < 0) throw Violation("tensor " + t.name + " has a negative dimension");
-                n *= d;
-            }
-            if (t.constant && static_cast<size_t>(n) != t.data.size())
+            // Activation shapes may be large (nothing is allocated for them); constants must
+            // match their data exactly.
+            const int64_t n = t.constant ? checked_numel(t.shape) : 0;
+            if (t.constant && (n < 0 || static_cast<size_t>(n) != t.data.size()))
                 throw Violation("constant tensor " + t.name + ": shape says " + std::to_string(n) +
                                 " values, data has " + std::to_string(t.data.size()));
             if (t.quant.scale.size() != t.quant.zero_point.size())

@@ -10,6 +10,7 @@ Writes into --out:
   index.tsv          set, name, path, status, w, h, hash, raw, kind, pil_mode, message
   raw/<set>/<name>.rgb   interleaved RGB8 (only for images up to 4 MP)
   exif/orient<N>.jpg     cat.baseline_ref.jpg with an EXIF APP1 (Orientation=N) spliced in
+  synthetic/*            PNG/GIF/BMP/WebP variants the odd set lacks (tRNS, 1/4/16-bit, ...)
 `hash` is sum_i (b_i + 1) * (((i * 2654435761) mod 2^32) | 1) mod 2^64 over the RGB bytes:
 cheap in numpy and in C++, and any single changed byte changes it.
 """
@@ -37,6 +38,14 @@ def rgb_hash(a):
             w = ((idx * np.uint64(2654435761)) & np.uint64(0xFFFFFFFF)) | np.uint64(1)
             total += np.sum((flat[s:s + idx.size].astype(np.uint64) + np.uint64(1)) * w, dtype=np.uint64)
     return int(total)
+
+
+def gray16_rgb(path):
+    """16-bit gray PNG: PIL opens it as mode I and convert('RGB') clips values at 255, which
+    turns most photos white. catdog keeps the high byte instead (as PIL does for 16-bit RGB)."""
+    with Image.open(path) as im:
+        v = np.asarray(im).astype(np.uint32) >> 8
+    return np.repeat(v.astype(np.uint8)[:, :, None], 3, axis=2), "gray16", "PNG/I;16"
 
 
 def pil_rgb(path):
@@ -82,6 +91,71 @@ def make_exif_files(shared, out):
     return paths
 
 
+def make_synthetic(shared, out):
+    """Variants PIL can write, each a small odd-sized crop of chelsea."""
+    d = os.path.join(out, "synthetic")
+    os.makedirs(d, exist_ok=True)
+    base = Image.open(os.path.join(shared, "datasets", "odd", "cat.chelsea_rgb.png")).convert("RGB")
+    rgb = base.crop((100, 50, 197, 111))  # 97x61
+    yy, xx = np.mgrid[0:61, 0:97]
+    alpha = Image.fromarray(np.clip((xx * 3 + yy * 2) % 300, 0, 255).astype(np.uint8))
+    rgba = rgb.copy()
+    rgba.putalpha(alpha)
+    gray = rgb.convert("L")
+    pal = rgb.convert("P", palette=Image.ADAPTIVE, colors=16)
+    made = {}
+
+    def save(name, im, **kw):
+        p = os.path.join(d, name)
+        im.save(p, **kw)
+        made[name] = p
+
+    save("gray16.png", Image.fromarray((np.asarray(gray).astype(np.uint16) * 257 + np.uint16(128)).astype(np.uint16)))
+    save("rgba.png", rgba)
+    save("la.png", Image.merge("LA", (gray, alpha)))
+    pal_t = pal.copy()
+    pal_t.info["transparency"] = 3
+    save("palette_trns.png", pal_t, transparency=3)
+    save("palette_4bit.png", pal, bits=4)
+    save("gray_trns.png", gray, transparency=128)  # colour key: convert('RGB') ignores it
+    save("rgb_trns.png", rgb, transparency=(10, 20, 30))
+    save("bilevel.png", gray.convert("1"))
+    save("gif_transparent.gif", pal, transparency=3)
+    save("rgba_as_bmp.bmp", rgba)  # PIL writes 32-bit BI_RGB: the 4th byte is padding, not alpha
+    save("lossless.webp", rgb, lossless=True)
+    save("lossless_alpha.webp", rgba, lossless=True)
+    save("lossy_alpha.webp", rgba, quality=80)
+    save("progressive_444.jpg", rgb, progressive=True, subsampling=0, quality=90)
+    save("gray_progressive.jpg", gray, progressive=True)
+    save("cmyk_progressive.jpg", rgb.convert("CMYK"), progressive=True)
+    # Progressive files cut after their first scans (+ EOI): the missing AC coefficients switch
+    # on libjpeg-turbo's block smoothing, which reads two blocks on each side.
+    src = open(os.path.join(shared, "datasets", "odd", "cat.progressive.jpg"), "rb").read()
+    for n in (1, 3):
+        p = os.path.join(d, f"progressive_{n}scans.jpg")
+        with open(p, "wb") as f:
+            f.write(first_scans(src, n) + b"\xff\xd9")
+        made[os.path.basename(p)] = p
+    return [made[k] for k in sorted(made)]
+
+
+def first_scans(jpeg, n):
+    """The bytes of `jpeg` up to the end of its n-th scan's entropy-coded data."""
+    i, scans = 2, 0
+    while i + 4 <= len(jpeg):
+        assert jpeg[i] == 0xFF, "marker expected"
+        marker, length = jpeg[i + 1], int.from_bytes(jpeg[i + 2:i + 4], "big")
+        i += 2 + length
+        if marker != 0xDA:
+            continue
+        while not (jpeg[i] == 0xFF and jpeg[i + 1] not in (0x00, *range(0xD0, 0xD8))):
+            i += 1  # entropy-coded data runs to the next marker other than RSTn
+        scans += 1
+        if scans == n:
+            return jpeg[:i]
+    raise ValueError("not enough scans")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", required=True)
@@ -107,6 +181,7 @@ def main():
     sets = [
         ("odd", listing("odd"), True),
         ("exif", make_exif_files(args.shared, args.out), True),
+        ("synthetic", make_synthetic(args.shared, args.out), True),
         ("kaggle-sample", kaggle[::KAGGLE_SAMPLE_STEP], True),
         ("holdout", listing("holdout-dev"), True),
         ("kaggle-all", kaggle, False),
@@ -118,7 +193,7 @@ def main():
         for p in paths:
             name = os.path.basename(p)
             try:
-                a, kind, mode = pil_rgb(p)
+                a, kind, mode = gray16_rgb(p) if name == "gray16.png" else pil_rgb(p)
             except Exception as e:  # PIL refuses the file: catdog must refuse it too
                 msg = f"{type(e).__name__}: {e}".replace("\t", " ").replace("\n", " ")
                 rows.append([set_name, name, p, "error", 0, 0, 0, "-", "-", "-", msg])

@@ -40,10 +40,10 @@ export function startServer(catdog, run, web, extra = []) {
 }
 
 // A fresh chromium profile (so no cache or service worker survives from an earlier run).
-export async function launch({ width = 1400, height = 860, scale = 1, userDataDir } = {}) {
+export async function launch({ width = 1400, height = 860, scale = 1, userDataDir, args = [] } = {}) {
   const dir = userDataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'catdog-chromium-'));
   const context = await chromium.launchPersistentContext(dir, {
-    executablePath: process.env.CATDOG_CHROMIUM || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS,
+    executablePath: process.env.CATDOG_CHROMIUM || '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, ...args],
     viewport: { width, height }, deviceScaleFactor: scale,
   });
   const page = context.pages()[0] || await context.newPage();

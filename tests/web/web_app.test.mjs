@@ -42,7 +42,8 @@ const nativeTensorHash = crypto.createHash('sha256')
 // --- the page -------------------------------------------------------------------------------
 const server = await startServer(args.catdog, args.run, args.web);
 const origin = new URL(server.url).origin;
-const browser = await launch();
+// A fake camera (chromium's test pattern) stands in for getUserMedia.
+const browser = await launch({ args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
 const { page, context } = browser;
 const requests = [];
 context.on('request', (r) => requests.push(r.url()));
@@ -127,6 +128,17 @@ try {
     await panelShot(page, 'Prediction', art('prediction-error.png'));
     const ok = await classify(page, DOG);
     assert.equal(ok.label, online['dog.20240.jpg'].label, 'still classifies after errors');
+  });
+
+  await check('camera: preview in the input panel, a snapshot is classified', async () => {
+    await page.evaluate(() => window.catdog.camera(true, false));
+    await page.waitForTimeout(500);
+    await frames(page);
+    await panelShot(page, 'Input', art('input-camera.png'));
+    const r = await page.evaluate(async () => { const x = await window.catdog.snap(); return { label: x.label, probs: x.probs }; });
+    assert.ok(labels.includes(r.label), JSON.stringify(r));
+    assert.ok(Math.abs(r.probs.reduce((a, b) => a + b, 0) - 1) < 1e-4, 'probabilities sum to 1');
+    await page.evaluate(() => window.catdog.camera(false));
   });
 
   await check('a 24 MP photo never blocks the page for more than 2 s', async () => {

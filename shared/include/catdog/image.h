@@ -7,9 +7,14 @@
 // because the pretrained weights assume that pipeline:
 //   - JPEG through libjpeg-turbo 2.1.5 (PIL's own decoder): ISLOW DCT, fancy upsampling.
 //     Grayscale is replicated to RGB; CMYK/YCCK (Adobe) is converted like PIL's convert('RGB').
-//   - PNG (8/16 bit, gray, palette, alpha), BMP, GIF (first frame) via stb_image;
-//     WebP via libwebp. Alpha is composited over white.
+//   - PNG (1-16 bit, gray, palette, alpha), BMP, GIF (first frame) via stb_image;
+//     WebP (still) via libwebp. Alpha channels and palette transparency are composited over
+//     white, with the bytes of PIL's alpha_composite onto white; a gray/RGB colour key (tRNS)
+//     is ignored, as convert('RGB') ignores it. 16-bit samples keep their high byte (for gray
+//     PNGs PIL's convert('RGB') clips instead, turning photos white; we don't copy that).
 //   - EXIF orientation (JPEG APP1) is applied, so the result is upright.
+//   - A file that ends before its last scanline is an error, as PIL refuses it; libjpeg's
+//     corrupt-data *warnings* are ignored, as PIL ignores them.
 // Anything else is a DecodeError whose message names the file, the format and the reason.
 // A header that declares more pixels than `max_pixels` is refused before any pixel buffer
 // is allocated.
