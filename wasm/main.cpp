@@ -139,8 +139,9 @@ void layout() {
         // Wide: [Input / Prediction] | [Feature maps] | [Kernels / Training]
         float c0 = std::floor(d.x * 0.31f), c2 = std::floor(d.x * 0.27f);
         float c1 = d.x - c0 - c2 - 4 * g;
-        float input_h = std::floor(std::min(d.y * 0.34f, 330.f * app().ui_scale));
-        float kern_h = std::floor(d.y * 0.5f);
+        // The camera preview needs room; otherwise the prediction gets it.
+        float input_h = std::floor(app().camera_on ? d.y * 0.55f : std::min(d.y * 0.34f, 330.f * app().ui_scale));
+        float kern_h = std::floor(d.y * 0.45f);
         panel("Input", {g, g}, {c0, input_h}, draw_input_panel);
         panel("Prediction", {g, 2 * g + input_h}, {c0, d.y - input_h - 3 * g}, draw_prediction_panel);
         panel("Feature maps", {2 * g + c0, g}, {c1, d.y - 2 * g}, draw_featuremaps_panel);
@@ -149,7 +150,7 @@ void layout() {
         return;
     }
     // Narrow (phones, portrait tablets): input on top, the rest as tabs.
-    float input_h = std::floor(std::min(d.y * 0.30f, 300.f * app().ui_scale));
+    float input_h = std::floor(app().camera_on ? d.y * 0.5f : std::min(d.y * 0.30f, 300.f * app().ui_scale));
     panel("Input", {g, g}, {d.x - 2 * g, input_h}, draw_input_panel);
     ImGui::SetNextWindowPos({g, 2 * g + input_h}, ImGuiCond_Always);
     ImGui::SetNextWindowSize({d.x - 2 * g, d.y - input_h - 3 * g}, ImGuiCond_Always);

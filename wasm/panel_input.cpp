@@ -75,7 +75,9 @@ void draw_input_panel() {
     }
     ImGui::SameLine();
     ImGui::TextDisabled("or drop / paste");
-    if (!a.samples.empty()) {
+    if (a.camera_on) {
+        draw_camera();
+    } else if (!a.samples.empty()) {
         ImGui::TextUnformatted("Samples:");
         for (size_t i = 0; i < a.samples.size(); ++i) {
             const std::string& s = a.samples[i];
@@ -89,7 +91,6 @@ void draw_input_panel() {
         }
     }
     ImGui::EndDisabled();
-    if (a.camera_on) draw_camera();
     // Zoom for projectors and small screens.
     ImGui::Spacing();
     ImGui::TextDisabled("Text size");

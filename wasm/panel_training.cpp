@@ -118,10 +118,14 @@ void draw_training_panel() {
             vl.y.push_back(r.val_loss);
             va.y.push_back(r.val_acc);
         }
-        float h = std::max(80.f * a.ui_scale, (ImGui::GetContentRegionAvail().y - 6 * ImGui::GetTextLineHeightWithSpacing()) * 0.5f);
-        h = std::min(h, 260.f * a.ui_scale);
-        chart("Loss per epoch", x, {tl, vl}, h * 1.1f, false);
-        chart("Validation accuracy", x, {va}, h * 0.8f, true);
+        // What is left after the confusion matrix (title + one row per class + header), split 55/45.
+        float line = ImGui::GetFrameHeightWithSpacing();
+        float matrix = a.confusion.empty() ? 0.f : (a.confusion.size() + 2) * line + line * 0.5f;
+        float h = ImGui::GetContentRegionAvail().y - matrix - 2 * ImGui::GetTextLineHeightWithSpacing() -
+                  2 * ImGui::GetStyle().ItemSpacing.y;
+        h = std::max(h, 120.f * a.ui_scale);
+        chart("Loss per epoch", x, {tl, vl}, h * 0.55f, false);
+        chart("Validation accuracy", x, {va}, h * 0.45f, true);
     }
     confusion_matrix();
 }

@@ -15,6 +15,7 @@
 #include <cctype>
 #include <chrono>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -122,10 +123,10 @@ public:
             int step = total > 0 ? static_cast<int>(10.0 * static_cast<double>(done) / static_cast<double>(total)) : 0;
             bool due = total > 0 ? step > last_step_ : now - last_ > std::chrono::seconds(10);
             if (!due && !final) return;
-            if (final && printed_final_) return;
+            if (done == last_done_) return;  // e.g. 100 % already shown
             last_step_ = step;
             last_ = now;
-            if (final) printed_final_ = true;
+            last_done_ = done;
             if (total > 0)
                 std::fprintf(stderr, "%s: %d%% (%s of %s, %s/s)\n", label_.c_str(),
                              static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total)),
@@ -142,7 +143,7 @@ private:
     Progress mode_;
     uint64_t base_ = 0;
     int last_step_ = -1;
-    bool printed_final_ = false;
+    uint64_t last_done_ = UINT64_MAX;
     std::chrono::steady_clock::time_point start_, last_;
 };
 
@@ -311,23 +312,33 @@ DownloadResult download(const DownloadOptions& opt) {
     bool resumed = false, restarted = false;
     std::string last_error;
     Outcome outcome = Outcome::Retry;
-    for (int attempt = 0; attempt <= std::max(0, opt.retries) && outcome == Outcome::Retry; ++attempt) {
-        uint64_t before = file_size(part);
-        outcome = transfer(opt, part, view, resumed, restarted, last_error);
-        if (outcome == Outcome::NoRanges) {  // start over once, from byte 0
-            fs::resize_file(part, 0, ec);
-            if (ec) throw FetchError(part + ": cannot truncate (" + ec.message() + ")");
-            restarted = true;
+    try {
+        for (int attempt = 0; attempt <= std::max(0, opt.retries) && outcome == Outcome::Retry; ++attempt) {
+            uint64_t before = file_size(part);
             outcome = transfer(opt, part, view, resumed, restarted, last_error);
-            if (outcome == Outcome::NoRanges) throw FetchError(last_error);
+            if (outcome == Outcome::NoRanges) {  // start over once, from byte 0
+                fs::resize_file(part, 0, ec);
+                if (ec) throw FetchError(part + ": cannot truncate (" + ec.message() + ")");
+                restarted = true;
+                outcome = transfer(opt, part, view, resumed, restarted, last_error);
+                if (outcome == Outcome::NoRanges) throw FetchError(last_error);
+            }
+            if (outcome == Outcome::Retry && file_size(part) == before && attempt > 0) {
+                // No progress twice in a row: give up rather than spin.
+                break;
+            }
         }
-        if (outcome == Outcome::Retry && file_size(part) == before && attempt > 0) {
-            // No progress twice in a row: give up rather than spin.
-            break;
-        }
+    } catch (const FetchError&) {
+        if (file_size(part) == 0) fs::remove(part, ec);  // nothing worth resuming
+        throw;
     }
-    if (outcome == Outcome::Retry)
+    if (outcome == Outcome::Retry) {
+        if (file_size(part) == 0) {
+            fs::remove(part, ec);
+            throw FetchError(last_error);
+        }
         throw FetchError(last_error + "; partial download kept in " + part + " (run again to resume)");
+    }
 
     res.bytes = file_size(part);
     res.sha256 = sha256_file(part);

@@ -19,26 +19,35 @@ using Taps = std::vector<std::pair<std::string, torch::Tensor>>;
 
 class Model {
 public:
-    explicit Model(NetSpec spec);   // parameters initialised like torchvision (seeded by torch::manual_seed)
+    // Parameters initialised like torch.nn's Conv2d/Linear (kaiming_uniform a=sqrt(5), bias
+    // U(+-1/sqrt(fan_in))), drawn in torchvision's order: torch::manual_seed(s) here gives
+    // the same tensors as torch.manual_seed(s); torchvision.models.alexnet(). Starts frozen
+    // (set_trainable(0): only the head trains).
+    explicit Model(NetSpec spec);
 
     const NetSpec& spec() const { return spec_; }
     std::map<std::string, torch::Tensor>& params() { return params_; }
     const std::map<std::string, torch::Tensor>& params() const { return params_; }
 
-    // Copies matching tensors in by name, checking shapes (clear error on mismatch). The head
-    // is skipped when its class count differs (the seed replaces it). Returns how many loaded.
+    // Copies matching tensors in by name, checking shapes (clear error on mismatch). Every
+    // backbone parameter must be present; the head is skipped when absent, when
+    // !include_head, or when its class count differs (the seed replaces it). Returns how many
+    // tensors were copied (alexnet 16, mobilenet_v2 106 with the head).
     int load(const weights::WeightMap& w, bool include_head);
 
     // Re-initialises the head as a fresh Linear(feature_dim, classes), torch's default init.
     void reset_head(int num_classes);
 
-    // Layers up to and including spec().feature_layer. `train` enables dropout.
+    // Layers up to and including spec().feature_layer: [N,3,H,W] -> [N,feature_dim]. `train`
+    // enables dropout (AlexNet's classifier.0/.3 are in the trunk). Accepts channels_last input.
     torch::Tensor trunk(const torch::Tensor& x, bool train, Taps* taps = nullptr);
+    // The layers after the feature layer (just the head Linear in both specs): [N,F] -> logits.
     torch::Tensor head(const torch::Tensor& features);
     torch::Tensor forward(const torch::Tensor& x, bool train, Taps* taps = nullptr);  // logits
 
     // Freezing: the head is always trainable; `unfreeze_last` also trains the last K
-    // parameterised backbone layers (spec().backbone_param_layers()).
+    // parameterised backbone layers (spec().backbone_param_layers()); K < 0 or K > count:
+    // everything. Sets requires_grad on the tensors in params().
     void set_trainable(int unfreeze_last);
     std::vector<torch::Tensor> head_parameters();
     std::vector<torch::Tensor> unfrozen_backbone_parameters();
@@ -53,7 +62,10 @@ public:
     void set_channels_last(bool on);
     bool channels_last() const { return channels_last_; }
 
-    // All parameters by name, in a file torch can also read (or our own format); atomic write.
+    // All parameters by name as a plain dict {name: tensor} in torch's zip pickle format
+    // (torch::pickle_save): Python's torch.load reads it and torchvision's load_state_dict
+    // takes it for alexnet. Written to path + ".tmp", then renamed. load_file adopts the
+    // file's head class count (reset_head) and requires every other tensor, exact shapes.
     void save(const std::string& path) const;
     void load_file(const std::string& path);
 
@@ -71,6 +83,7 @@ private:
 // Loads a backbone's pretrained weights from a file, by extension/magic:
 //   .pth (torchvision, zip or legacy)  -> alexnet
 //   .tflite (mobilenet_v2_1.0_224_quant) -> mobilenet_v2 (dequantized, NCHW, names mapped)
+// Defined in pretrained.cpp (no torch); see nets/pretrained.h for the TFLite mapping.
 weights::WeightMap load_pretrained(const std::string& backbone, const std::string& path);
 
 }  // namespace catdog::nets

@@ -2,10 +2,23 @@
 // stb_image. Images with alpha are composited over white; the rest come out exactly as PIL's
 // convert('RGB') (16-bit samples keep their high byte, as PIL's "RGB;16B" unpacker does).
 #include <algorithm>
+#include <cassert>
 #include <climits>
+#include <cmath>
+#include <cstdarg>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "decoders.h"
+
+namespace {
+// stb_image calls memcpy(NULL, p, 0) for an empty first IDAT chunk: harmless, but undefined
+// behaviour that UBSan reports. Its memcpy calls go through this instead.
+inline void* stb_memcpy(void* dst, const void* src, size_t n) { return n ? std::memcpy(dst, src, n) : dst; }
+}  // namespace
 
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
@@ -21,7 +34,9 @@
 #define STBI_NO_STDIO
 #define STBI_NO_LINEAR
 #define STBI_NO_HDR
+#define memcpy stb_memcpy            // the C headers stb includes are already in, unaffected
 #include <stb/stb_image.h>
+#undef memcpy
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif

@@ -394,6 +394,16 @@ TEST_CASE("truncated and corrupted inputs give an image or a DecodeError, nothin
             }
         }
     }
+    // An empty IDAT chunk first (found by fuzzing: stb_image then calls memcpy(NULL, p, 0)).
+    auto png = read_bytes(odd + "/cat.tiny_1x1.png");
+    const std::string idat = "IDAT";
+    auto at = std::search(png.begin(), png.end(), idat.begin(), idat.end());
+    REQUIRE(at != png.end());
+    const uint8_t empty_idat[12] = {0, 0, 0, 0, 'I', 'D', 'A', 'T', 0x35, 0xAF, 0x06, 0x1E};
+    png.insert(at - 4, empty_idat, empty_idat + 12);
+    Image one = catdog::decode_image(png.data(), png.size(), "empty_idat.png");
+    CHECK((one.w == 1 && one.h == 1));
+
     std::printf("[decode] robustness: %d variants decoded, %d refused, 0 crashes\n", images, errors);
     CHECK(errors > 0);
 }

@@ -5,6 +5,7 @@
 //   same weights. Weights: the nets fixture's torchvision AlexNet (tests/reference/
 //   alexnet_parity.py, random Kaiming weights so activations are O(1)), and Google's TFLite
 //   MobileNet V2 from ../shared with a head trained here on real photos.
+#include "test_export_util.h"  // first: torch before Catch (see there)
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -14,7 +15,6 @@
 #include "data/dataset.h"
 #include "export/export.h"
 #include "nets/pretrained.h"
-#include "test_export_util.h"
 #include "train/config.h"
 #include "train/run.h"
 #include "weights/pth_reader.h"
@@ -264,18 +264,49 @@ TEST_CASE("alexnet model.web.onnx: int8 size and top-1 agreement on val split + 
     auto batches = write_batches(dir, eval.paths, m.spec().transform);
     OrtResult fp32 = run_ort(r.onnx_path, batches, dir + "/fp32", "node", "logits");
     OrtResult int8 = run_ort(r.web_path, batches, dir + "/int8", "node", "logits");
-    const torch::Tensor a = fp32.out.at("logits").argmax(1), b = int8.out.at("logits").argmax(1);
+    const torch::Tensor lf = fp32.out.at("logits"), lq = int8.out.at("logits");
+    const torch::Tensor a = lf.argmax(1), b = lq.argmax(1);
     const int64_t n = a.size(0), same = (a == b).sum().item<int64_t>();
     const double agree = double(same) / n;
+    // Photos the fp32 model is not on the fence about (top-1 probability >= 0.56).
+    const torch::Tensor sure = (lf.select(1, 0) - lf.select(1, 1)).abs() >= 0.25;
+    const int64_t n_sure = sure.sum().item<int64_t>();
+    const int64_t same_sure = ((a == b) & sure).sum().item<int64_t>();
+    const double dq = max_abs_diff(lq, lf), scale = lf.abs().max().item<double>();
     const torch::Tensor y = eval.y();
     std::printf("  alexnet ORT fp32 vs LibTorch over %lld photos: logits max |diff| %.3g\n", (long long)n,
-                max_abs_diff(fp32.out.at("logits"), ref));
-    std::printf("  alexnet int8 vs fp32 top-1 agreement: %lld/%lld = %.2f %% (logits max |diff| %.3g); "
-                "accuracy fp32 %.1f %%, int8 %.1f %% (random-weight backbone)\n",
-                (long long)same, (long long)n, 100 * agree,
-                max_abs_diff(int8.out.at("logits"), fp32.out.at("logits")),
+                max_abs_diff(lf, ref));
+    std::printf("  alexnet int8 vs fp32 top-1 agreement: %lld/%lld = %.2f %%; on photos with top-1 prob >= 0.56: "
+                "%lld/%lld; logits max |diff| %.3g (|logits| up to %.3g); accuracy fp32 %.1f %%, int8 %.1f %% "
+                "(random-weight backbone: many near-ties)\n",
+                (long long)same, (long long)n, 100 * agree, (long long)same_sure, (long long)n_sure, dq, scale,
                 100 * (a == y).to(torch::kFloat).mean().item<double>(),
                 100 * (b == y).to(torch::kFloat).mean().item<double>());
-    CHECK(max_abs_diff(fp32.out.at("logits"), ref) <= 1e-4);
-    CHECK(agree >= 0.995);
+    CHECK(max_abs_diff(lf, ref) <= 1e-4);
+    // int8 error stays a few percent of the logit range, so no confident prediction flips.
+    CHECK(dq <= 0.05 * scale);
+    CHECK(same_sure == n_sure);
+    CHECK(agree >= 0.98);
+}
+
+TEST_CASE("web model encodings: onnxruntime-web and -node speed (benchmark)", "[.bench]") {
+    torch::manual_seed(0);
+    nets::Model m(nets::make_spec("alexnet", 2));
+    const std::string dir = work_dir("web_bench");
+    write_f32(dir + "/input.bin", photo_batch(holdout(1), m.spec().transform));
+    for (auto [name, enc] : {std::pair{"fp32", exporter::WebLinear::None},
+                             std::pair{"dequantize", exporter::WebLinear::Dequantize},
+                             std::pair{"dynamic", exporter::WebLinear::Dynamic}}) {
+        exporter::ExportOptions opt;
+        opt.web_linear = enc;
+        auto r = exporter::export_model(m, {"cat", "dog"}, dir, opt);
+        for (const std::string backend : {"web", "node"}) {
+            OrtResult o = run_ort(r.web_path, {dir + "/input.bin"}, dir + "/" + backend, backend, "logits", 10);
+            std::vector<double> t = o.meta.at("run_ms").get<std::vector<double>>();
+            std::sort(t.begin() + 1, t.end());
+            std::printf("  %-10s %5.1f MiB  onnxruntime-%s: create %.0f ms, median run %.1f ms (1 thread, 1 image)\n",
+                        name, r.web_bytes / 1048576.0, backend.c_str(), o.meta.at("create_ms").get<double>(),
+                        t[1 + (t.size() - 1) / 2]);
+        }
+    }
 }

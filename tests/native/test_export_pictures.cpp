@@ -4,6 +4,7 @@
 // the kernel grid, byte for byte; onnxruntime (the exported model.onnx) for the feature-map
 // values; decoded val crops for the sample grid; structure (size, axes, series colours) for
 // the curves. The CLI commands run as a user runs them (build/bin/catdog).
+#include "test_export_util.h"  // first: torch before Catch (see there)
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -15,7 +16,6 @@
 #include "export/plot.h"
 #include "export/views.h"
 #include "nets/pretrained.h"
-#include "test_export_util.h"
 #include "train/config.h"
 #include "weights/pth_reader.h"
 

@@ -1,6 +1,11 @@
 // Helpers for the export tests: raw float files, photos -> input batches, and running the
 // outside reference (onnxruntime under node, tests/reference/ort_parity.mjs).
+//
+// Include this BEFORE <catch2/catch.hpp>: LibTorch's headers pull in glog, whose CHECK macro
+// (abort on failure) would otherwise replace Catch's CHECK in the test file.
 #pragma once
+#include <torch/torch.h>
+#undef CHECK
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -10,7 +15,6 @@
 #include <string>
 #include <vector>
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
 #include "catdog/image.h"
 #include "catdog/transforms.h"
 #include "test_paths.h"
