@@ -84,6 +84,8 @@ def train(args):
     model.classifier[6] = nn.Linear(4096, len(classes))
     if args.tuned:
         model = model.to(memory_format=torch.channels_last)
+    dev = torch.device(args.device)
+    model = model.to(dev)
     opt = torch.optim.Adam(model.classifier[6].parameters(), lr=1e-3)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
     loss_fn = nn.CrossEntropyLoss()
@@ -94,6 +96,7 @@ def train(args):
         model.train()
         t0 = time.perf_counter()
         for x, y in tl:
+            x, y = x.to(dev), y.to(dev)
             if args.tuned:
                 x = x.contiguous(memory_format=torch.channels_last)
             opt.zero_grad()
@@ -101,12 +104,15 @@ def train(args):
             loss.backward()
             opt.step()
             train_imgs += len(y)
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
         train_time += time.perf_counter() - t0
         sched.step()
         model.eval()
         correct = 0
         with torch.no_grad():
             for x, y in vl:
+                x, y = x.to(dev), y.to(dev)
                 correct += (model(x).argmax(1) == y).sum().item()
         acc = correct / max(1, len(va_y))
     return {"train_img_s": train_imgs / train_time, "val_acc": acc, "wall_s": time.perf_counter() - t_start,
@@ -125,6 +131,7 @@ def main():
     ap.add_argument("--channels-last", action="store_true")
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--device", default="cpu", help="cpu | cuda (bench/gpu.sh)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)

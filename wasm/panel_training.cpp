@@ -36,9 +36,11 @@ void chart(const char* title, const std::vector<double>& x, const std::vector<Se
     float lm = ImGui::CalcTextSize("0.000").x + 6 * a.ui_scale, bm = ImGui::GetTextLineHeight() + 4 * a.ui_scale;
     ImVec2 o(p.x + lm, p.y + height - bm), e(p.x + w - 4 * a.ui_scale, p.y + 4 * a.ui_scale);
     ImU32 axis = IM_COL32(150, 150, 160, 255), grid = IM_COL32(60, 62, 70, 255);
-    for (int i = 0; i <= 4; ++i) {
-        double v = lo + (hi - lo) * i / 4;
-        float y = o.y + (e.y - o.y) * i / 4;
+    // As many value ticks as fit without overlapping (1..4 intervals).
+    int ticks = std::max(1, std::min(4, int((o.y - e.y) / (ImGui::GetTextLineHeight() * 1.6f))));
+    for (int i = 0; i <= ticks; ++i) {
+        double v = lo + (hi - lo) * i / ticks;
+        float y = o.y + (e.y - o.y) * i / ticks;
         dl->AddLine(ImVec2(o.x, y), ImVec2(e.x, y), grid);
         char buf[16];
         snprintf(buf, sizeof buf, percent ? "%.0f%%" : "%.3f", percent ? v * 100 : v);
@@ -120,7 +122,7 @@ void draw_training_panel() {
         }
         // What is left after the confusion matrix (title + one row per class + header), split 55/45.
         float line = ImGui::GetFrameHeightWithSpacing();
-        float matrix = a.confusion.empty() ? 0.f : (a.confusion.size() + 2) * line + line * 0.5f;
+        float matrix = a.confusion.empty() ? 0.f : (a.confusion.size() + 2) * line;
         float h = ImGui::GetContentRegionAvail().y - matrix - 2 * ImGui::GetTextLineHeightWithSpacing() -
                   2 * ImGui::GetStyle().ItemSpacing.y;
         h = std::max(h, 120.f * a.ui_scale);

@@ -47,7 +47,7 @@ void check_against_dump(const WeightMap& w, const std::string& stem) {
         REQUIRE(t.data.size() == size_t(t.numel()));
         size_t off = entries[i]["offset"].get<size_t>() * 4;
         REQUIRE(off + t.data.size() * 4 <= bin.size());
-        CHECK(std::memcmp(t.data.data(), bin.data() + off, t.data.size() * 4) == 0);
+        if (!t.data.empty()) CHECK(std::memcmp(t.data.data(), bin.data() + off, t.data.size() * 4) == 0);
     }
 }
 

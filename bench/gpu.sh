@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# bench/gpu.sh: one short script for a machine with an NVIDIA GPU and a pip PyTorch.
+#
+#   1. builds `catdog` against the LibTorch inside the installed PyTorch (2.x, CUDA);
+#   2. uses DATA (a Kaggle-style folder carried with the tree, e.g. ../shared/datasets/dogs-vs-cats-3k)
+#      or generates a synthetic one (random-noise JPEGs named cat.N.jpg / dog.N.jpg);
+#   3. runs the seed's recipe in Python (bench/seed_train.py, on CUDA) and `catdog train --device cuda`,
+#      and prints both img/s figures and the ratio (target >= 3x: the decode pipeline is where Python
+#      loses on a GPU).
+#
+#   DATA=dir EPOCHS=2 bench/gpu.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-python3}
+EPOCHS=${EPOCHS:-2}
+BUILD=${BUILD:-build-gpu}
+WORK=$(mktemp -d /tmp/catdog-gpu.XXXXXX)
+
+$PY -c 'import torch; assert torch.cuda.is_available(), "no CUDA device visible to PyTorch"; print("torch", torch.__version__, torch.cuda.get_device_name(0))'
+TORCH_PREFIX=$($PY -c 'import torch; print(torch.utils.cmake_prefix_path)')
+
+# The GPU machine may lack the export/serve libraries: build the trainer-only configuration.
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$TORCH_PREFIX" -DCATDOG_TRAINER_ONLY=ON
+cmake --build "$BUILD" -j "$(nproc)" --target catdog
+
+if [ -z "${DATA:-}" ]; then
+  DATA=$WORK/data
+  $PY - "$DATA" <<'PY'
+import os, sys, numpy as np
+from PIL import Image
+d = sys.argv[1]; os.makedirs(d)
+rng = np.random.default_rng(0)
+for cls in ("cat", "dog"):
+    for i in range(1500):
+        h, w = rng.integers(300, 500), rng.integers(300, 500)
+        Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)).save(f"{d}/{cls}.{i}.jpg", quality=90)
+PY
+fi
+$PY - "$WORK/alexnet.pth" <<'PY'
+import sys, torch, torchvision
+torch.manual_seed(0); torch.save(torchvision.models.alexnet().state_dict(), sys.argv[1])
+PY
+
+py=$($PY bench/seed_train.py --data "$DATA" --weights "$WORK/alexnet.pth" --epochs "$EPOCHS" --device cuda)
+echo "seed code (Python, CUDA): $py"
+"$BUILD/bin/catdog" train --data "$DATA" --backbone alexnet --weights "$WORK/alexnet.pth" --epochs "$EPOCHS" \
+    --device cuda --out "$WORK/run" --no-export
+$PY - "$py" "$WORK/run/summary.json" <<'PY'
+import json, sys
+py = json.loads(sys.argv[1])["train_img_s"]; cd = json.load(open(sys.argv[2]))["train_img_s"]
+print(f"GPU: seed code {py:.1f} img/s, catdog {cd:.1f} img/s, ratio {cd / py:.2f}x (target >= 3x)")
+PY
+rm -rf "$WORK"
