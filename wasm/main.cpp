@@ -31,8 +31,8 @@ AppState& app() {
     return s;
 }
 
-static int g_frames_left = 10;
-void wake() { g_frames_left = 10; }
+static int g_frames_left = 4;
+void wake() { g_frames_left = 4; }  // ImGui settles hover and layout in 2-3 frames
 
 void teaching_note(const char* line1, const char* line2) {
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(170, 200, 230, 255));

@@ -50,8 +50,9 @@ const host = {
   // wasm prepared the tensor for request `req`: run the network, hand every output back.
   infer(req, tensor) {
     const p = pending.get(req);
+    if (p) p.tInfer = performance.now();
     model.runRaw(tensor).then(({ out, ms }) => {
-      if (p) p.inferMs = ms;
+      if (p) { p.inferMs = ms; p.tRan = performance.now(); }
       const outs = {};
       for (const [name, t] of Object.entries(out)) {
         outs[name] = { dims: t.dims, data: t.data };
@@ -116,7 +117,10 @@ function finish(req, outs) {
   const probs = Array.from(outs[model.info.outputs?.probs || 'probs'].data);
   let best = 0;
   probs.forEach((v, i) => { if (v > probs[best]) best = i; });
-  const ms = { decode: p.decodeMs ?? 0, preprocess: p.preMs ?? 0, inference: p.inferMs ?? 0, total: performance.now() - p.t0 };
+  const now = performance.now();
+  // read: the file's bytes; outputs: handing every output to wasm; total: classify() to here.
+  const ms = { read: p.readMs ?? 0, decode: p.decodeMs ?? 0, preprocess: p.preMs ?? 0, inference: p.inferMs ?? 0,
+    queued: p.tRan ? p.tRan - p.tInfer - p.inferMs : 0, outputs: p.tRan ? now - p.tRan : 0, total: now - p.t0 };
   timing = ms;
   const label = labels[best] ?? String(best);
   const parts = probs.map((v, i) => `${labels[i] ?? i} ${(v * 100).toFixed(1)}%`).join(', ');
@@ -169,6 +173,7 @@ async function classify(blob, name) {
   const done = new Promise((resolve, reject) => pending.set(req, { resolve, reject, blob, name, t0: performance.now() }));
   const p = pending.get(req);
   const bytes = new Uint8Array(await blob.arrayBuffer());
+  p.readMs = performance.now() - p.t0;
   const size = imageSize(bytes);
   if (size && size.w * size.h > CORE_PIXEL_LIMIT) {
     p.tried = true;

@@ -1,10 +1,9 @@
 // export/export.cpp - Model -> model.onnx, model.web.onnx, model.json (see export.h).
 #include "export/export.h"
 
-#include <cstdio>
-#include <fstream>
 #include <map>
 #include <stdexcept>
+#include "train/atomic_write.h"
 #include "train/run.h"
 
 namespace catdog::exporter {
@@ -19,25 +18,6 @@ std::string view_kind(const nets::NetSpec& spec, const nets::Layer& view_layer) 
         return (L.groups > 1 && L.groups == L.in_ch) ? "dwconv" : "conv";
     }
     return "activation";
-}
-
-void write_text_atomic(const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) throw std::runtime_error(path + ": cannot open for writing");
-        f << text;
-        f.flush();
-        if (!f) {
-            f.close();
-            std::remove(tmp.c_str());
-            throw std::runtime_error(path + ": write failed (disk full?)");
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": cannot rename the temporary file into place");
-    }
 }
 
 }  // namespace
@@ -94,7 +74,7 @@ ExportResult export_model(const nets::Model& model, const std::vector<std::strin
         o.linear = opt.web_linear;
         r.web_bytes = export_onnx(spec, lookup, o, r.web_path);
     }
-    write_text_atomic(r.json_path, catdog::model_info_to_json(make_model_info(spec, labels)));
+    train::write_file_atomic(r.json_path, catdog::model_info_to_json(make_model_info(spec, labels)));
     return r;
 }
 

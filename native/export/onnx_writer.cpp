@@ -9,12 +9,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <fstream>
 #include <map>
 #include <stdexcept>
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
+#include "train/atomic_write.h"
 
 namespace catdog::exporter {
 
@@ -346,25 +345,10 @@ void check_onnx(const onnx::ModelProto& model) {
 }
 
 int64_t write_onnx_file(const onnx::ModelProto& model, const std::string& path) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) throw std::runtime_error(path + ": cannot open for writing");
-        if (!model.SerializeToOstream(&f))
-            throw std::runtime_error(path + ": ONNX serialisation failed");
-        f.flush();
-        if (!f) {
-            f.close();
-            std::remove(tmp.c_str());
-            throw std::runtime_error(path + ": write failed (disk full?)");
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": cannot rename the temporary file into place");
-    }
-    std::ifstream f(path, std::ios::binary | std::ios::ate);
-    return int64_t(f.tellg());
+    std::string bytes;
+    if (!model.SerializeToString(&bytes)) throw std::runtime_error(path + ": ONNX serialisation failed");
+    train::write_file_atomic(path, bytes);
+    return int64_t(bytes.size());
 }
 
 int64_t export_onnx(const NetSpec& spec, const ParamLookup& params, const OnnxOptions& opt,

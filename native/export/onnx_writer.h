@@ -47,7 +47,7 @@ void build_onnx(const nets::NetSpec& spec, const ParamLookup& params, const Onnx
 // onnx::checker::check_model; throws std::runtime_error with the checker's message.
 void check_onnx(const onnx::ModelProto& model);
 
-// Serialises to `path` atomically (PATH.tmp, then rename). Returns the file size in bytes.
+// Serialises to `path` atomically (train/atomic_write.h). Returns the file size in bytes.
 int64_t write_onnx_file(const onnx::ModelProto& model, const std::string& path);
 
 // Convenience: build + check + write. Returns the file size.

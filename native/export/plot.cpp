@@ -175,7 +175,7 @@ void draw_panel(Canvas& cv, const PlotPanel& p, const PlotRect& a, const PlotLay
     // Title, axis labels.
     cv.text((a.x0 + a.x1) / 2 - Canvas::text_width(p.title, s) / 2, a.y0 - 12 - Canvas::text_height(s),
             p.title, kBlack, s);
-    cv.text((a.x0 + a.x1) / 2 - Canvas::text_width(p.xlabel, s) / 2, a.y1 + 12 + 2 * Canvas::text_height(s),
+    cv.text((a.x0 + a.x1) / 2 - Canvas::text_width(p.xlabel, s) / 2, a.y1 + 16 + Canvas::text_height(s),
             p.xlabel, kBlack, s);
     cv.text_vertical(a.x0 - L.left + 4, (a.y0 + a.y1) / 2 + Canvas::text_width(p.ylabel, s) / 2,
                      p.ylabel, kBlack, s);

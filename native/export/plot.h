@@ -31,7 +31,7 @@ struct PlotPanel {
 
 struct PlotLayout {
     int panel_w = 480, panel_h = 400;
-    int left = 70, right = 20, top = 40, bottom = 50;   // margins around each plot area
+    int left = 70, right = 20, top = 40, bottom = 56;   // margins around each plot area
     int text_scale = 2;
 };
 

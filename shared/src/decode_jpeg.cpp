@@ -141,14 +141,15 @@ bool run(Ctx* c) {
     }
 
     if (c->window) {
-        const bool swap = c->orientation >= 5;
+        const int orientation = c->opt->apply_exif_orientation ? c->orientation : 1;
+        const bool swap = orientation >= 5;
         const int uw = int(swap ? cinfo->image_height : cinfo->image_width);
         const int uh = int(swap ? cinfo->image_width : cinfo->image_height);
         PixelRect r = (*c->window)(uw, uh);
         const int x0 = r.x < 0 ? 0 : r.x, y0 = r.y < 0 ? 0 : r.y;
         const int x1 = r.x + r.w > uw ? uw : r.x + r.w, y1 = r.y + r.h > uh ? uh : r.y + r.h;
         r = x1 > x0 && y1 > y0 ? PixelRect{x0, y0, x1 - x0, y1 - y0} : PixelRect{};
-        c->want = stored_rect(r, c->orientation, int(cinfo->image_width), int(cinfo->image_height));
+        c->want = stored_rect(r, orientation, int(cinfo->image_width), int(cinfo->image_height));
     }
 
     const bool cmyk = cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;

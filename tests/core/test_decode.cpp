@@ -456,6 +456,16 @@ TEST_CASE("decode_image_window gives decode_image's bytes inside the window", "[
     std::printf("[decode] windowed decoding: %d windows over %zu files, %d differ from the full decode\n", windows,
                 paths.size(), mismatched);
 
+    // Without EXIF orientation the window is in stored pixels.
+    DecodeOptions stored;
+    stored.apply_exif_orientation = false;
+    const auto rot = read_bytes(catdog_test::dataset("odd") + "/cat.exif_orientation6.jpg");
+    const Image rot_full = catdog::decode_image(rot.data(), rot.size(), "rot", stored);
+    const catdog::PixelRect top{0, 0, rot_full.w, 20};
+    const Image rot_win = catdog::decode_image_window(rot.data(), rot.size(), "rot", [&](int, int) { return top; }, stored);
+    REQUIRE(rot_win.w == rot_full.w);
+    CHECK(std::equal(rot_full.rgb.begin(), rot_full.rgb.begin() + size_t(rot_full.w) * 20 * 3, rot_win.rgb.begin()));
+
     // Rows outside the window are still read, so truncated files fail as PIL fails.
     const auto cut = read_bytes(catdog_test::dataset("odd") + "/bad.truncated_55pct.jpg");
     CHECK_THROWS_AS(catdog::decode_image_window(cut.data(), cut.size(), "cut.jpg",

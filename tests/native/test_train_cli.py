@@ -221,7 +221,7 @@ def mode_resume(a):
     check(p.returncode == 0 and "--resume" in p.stdout, f"stop-after-epoch: exit {p.returncode}: {p.stdout[-500:]}")
     check(not os.path.exists(os.path.join(b, "model.ckpt")) and len(metrics_rows(b)) == 1, "epoch-1 stop state")
     split_sha = hashlib.sha256(open(os.path.join(b, "split.json"), "rb").read()).hexdigest()
-    p = run([a.catdog, "train", "--resume", b, "--workers", "1"])
+    p = run([a.catdog, "train", "--resume", b, "--workers", "1", "--no-export"])
     check(p.returncode == 0, f"resume after epoch 1: exit {p.returncode}: {p.stderr[-800:]}")
     check(hashlib.sha256(open(os.path.join(b, "split.json"), "rb").read()).hexdigest() == split_sha,
           "split.json changed on resume")
@@ -233,7 +233,7 @@ def mode_resume(a):
     c = os.path.join(a.work, "mid-epoch")
     p = run([a.catdog, "train"] + args + ["--out", c, "--stop-after-batches", "3"])
     check(p.returncode == 0 and not os.path.exists(os.path.join(c, "metrics.csv")), f"mid-epoch stop: {p.returncode}")
-    p = run([a.catdog, "train", "--resume", c])
+    p = run([a.catdog, "train", "--resume", c, "--no-export"])
     check(p.returncode == 0 and "resuming at epoch 1, batch 3" in p.stdout, f"resume mid-epoch: {p.stdout[:400]}")
     same_run(ref, c, "stopped mid-epoch")
 
@@ -248,12 +248,12 @@ def mode_resume(a):
     out, err = proc.communicate()
     check(proc.returncode == 130 and "interrupted" in err, f"SIGINT: exit {proc.returncode}: {err[-300:]}")
     check(not os.path.exists(os.path.join(d, "model.ckpt")), "SIGINT run wrote a final model")
-    p = run([a.catdog, "train", "--resume", d])
+    p = run([a.catdog, "train", "--resume", d, "--no-export"])
     check(p.returncode == 0, f"resume after SIGINT: {p.returncode}: {p.stderr[-500:]}")
     same_run(ref, d, "interrupted by SIGINT")
 
     # A finished run resumes to a no-op; --out on an existing run is refused.
-    p = run([a.catdog, "train", "--resume", ref])
+    p = run([a.catdog, "train", "--resume", ref, "--no-export"])
     check(p.returncode == 0 and "already finished" in p.stdout, f"resume of a finished run: {p.stdout}")
     p = run([a.catdog, "train"] + args + ["--out", ref])
     check(p.returncode != 0 and "--resume" in p.stderr, f"--out on an existing run: {p.returncode} {p.stderr}")
@@ -270,7 +270,7 @@ def mode_kill(a):
     kills, starts = 0, 0
     while True:
         cmd = ([a.catdog, "train"] + common_args(a, data) + ["--out", run_dir] if starts == 0
-               else [a.catdog, "train", "--resume", run_dir])
+               else [a.catdog, "train", "--resume", run_dir, "--no-export"])
         cmd += ["--checkpoint-every", "1"]
         before = os.stat(ckpt).st_mtime_ns if os.path.exists(ckpt) else None
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
