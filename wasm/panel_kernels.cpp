@@ -84,16 +84,17 @@ void draw_kernels_panel() {
     ImGui::BeginGroup();
     float right = ImGui::GetContentRegionAvail().x;
     ImGui::Text("Kernel %d", shown);
-    float big = std::max(8.f, std::min(right, sz.y * 0.55f));
-    ImGui::Image((ImTextureID)(intptr_t)g_big.id, ImVec2(big, big));
-    float cell = std::max(6.f, (right - 2 * ImGui::GetStyle().ItemSpacing.x) / 3.f);
+    float line = ImGui::GetTextLineHeightWithSpacing(), sp = ImGui::GetStyle().ItemSpacing.x;
+    float cell = std::max(6.f, (right - 2 * sp) / 3.f);
+    float big = std::max(8.f, std::min(right, sz.y - 2 * line - cell - 2 * ImGui::GetStyle().ItemSpacing.y));
     cell = std::min(cell, big);
+    ImGui::Image((ImTextureID)(intptr_t)g_big.id, ImVec2(big, big));
     const ImVec4 tint[3] = {ImVec4(1, 0.3f, 0.3f, 1), ImVec4(0.3f, 1, 0.3f, 1), ImVec4(0.4f, 0.5f, 1, 1)};
     for (int c = 0; c < std::min(a.k_i, 3); ++c) {
         if (c) ImGui::SameLine();
         ImGui::Image((ImTextureID)(intptr_t)g_chan[c].id, ImVec2(cell, cell), ImVec2(0, 0), ImVec2(1, 1), tint[c]);
     }
-    ImGui::TextDisabled("R  G  B");
+    ImGui::TextDisabled("its R, G, B weights");
     ImGui::EndGroup();
 }
 

@@ -120,14 +120,17 @@ void draw_training_panel() {
             vl.y.push_back(r.val_loss);
             va.y.push_back(r.val_acc);
         }
-        // What is left after the confusion matrix (title + one row per class + header), split 55/45.
-        float line = ImGui::GetFrameHeightWithSpacing();
-        float matrix = a.confusion.empty() ? 0.f : (a.confusion.size() + 2) * line;
-        float h = ImGui::GetContentRegionAvail().y - matrix - 2 * ImGui::GetTextLineHeightWithSpacing() -
-                  2 * ImGui::GetStyle().ItemSpacing.y;
+        // What is left after the confusion matrix (measured on the previous frame), split 60/40.
+        static float matrix_h = 0;
+        float h = ImGui::GetContentRegionAvail().y - matrix_h - 2 * ImGui::GetTextLineHeightWithSpacing() -
+                  3 * ImGui::GetStyle().ItemSpacing.y;
         h = std::max(h, 120.f * a.ui_scale);
-        chart("Loss per epoch", x, {tl, vl}, h * 0.55f, false);
-        chart("Validation accuracy", x, {va}, h * 0.45f, true);
+        chart("Loss per epoch", x, {tl, vl}, h * 0.6f, false);
+        chart("Validation accuracy", x, {va}, h * 0.4f, true);
+        float y0 = ImGui::GetCursorPosY();
+        confusion_matrix();
+        matrix_h = ImGui::GetCursorPosY() - y0;
+        return;
     }
     confusion_matrix();
 }

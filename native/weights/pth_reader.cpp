@@ -321,10 +321,12 @@ struct ZipFileCloser { void operator()(zip_file_t* f) const { if (f) zip_fclose(
 
 class ZipArchive {
 public:
+    // From memory (data != nullptr) or straight from the file at `name` (no whole-file copy).
     ZipArchive(const uint8_t* data, size_t size, const std::string& name) : name_(name), size_(size) {
         zip_error_t err;
         zip_error_init(&err);
-        zip_source_t* src = zip_source_buffer_create(data, size, 0, &err);
+        zip_source_t* src = data ? zip_source_buffer_create(data, size, 0, &err)
+                                 : zip_source_file_create(name.c_str(), 0, -1, &err);
         if (!src) fail("cannot open zip archive: " + std::string(zip_error_strerror(&err)));
         zip_.reset(zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err));
         if (!zip_) {
@@ -519,10 +521,12 @@ PthFormat detect_pth_format(const uint8_t* data, size_t size, const std::string&
     throw WeightError(name, size == 0 ? "empty file" : "not a torch .pth file (neither a zip archive nor a pickle)");
 }
 
-WeightMap read_pth_bytes(const uint8_t* data, size_t size, const std::string& name) {
+namespace {
+// Any failure below the readers becomes a one-line WeightError.
+template <typename F>
+WeightMap guarded(const std::string& name, F&& read) {
     try {
-        return detect_pth_format(data, size, name) == PthFormat::Zip ? read_zip(data, size, name)
-                                                                     : read_legacy(data, size, name);
+        return read();
     } catch (const WeightError&) {
         throw;
     } catch (const std::bad_alloc&) {
@@ -531,6 +535,14 @@ WeightMap read_pth_bytes(const uint8_t* data, size_t size, const std::string& na
         throw WeightError(name, std::string("malformed file (") + e.what() + ")");
     }
 }
+}  // namespace
+
+WeightMap read_pth_bytes(const uint8_t* data, size_t size, const std::string& name) {
+    return guarded(name, [&] {
+        return detect_pth_format(data, size, name) == PthFormat::Zip ? read_zip(data, size, name)
+                                                                     : read_legacy(data, size, name);
+    });
+}
 
 WeightMap read_pth(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
@@ -538,6 +550,14 @@ WeightMap read_pth(const std::string& path) {
     f.seekg(0, std::ios::end);
     std::streamoff len = f.tellg();
     if (len < 0) throw WeightError(path, "cannot read file");
+    f.seekg(0);
+    uint8_t head[4] = {0, 0, 0, 0};
+    f.read(reinterpret_cast<char*>(head), std::min<std::streamoff>(len, 4));
+    // A zip is read entry by entry from the file: peak memory is the output plus one storage.
+    if (detect_pth_format(head, static_cast<size_t>(std::min<std::streamoff>(len, 4)), path) == PthFormat::Zip &&
+        len >= 4) {
+        return guarded(path, [&] { return read_zip(nullptr, static_cast<size_t>(len), path); });
+    }
     f.seekg(0);
     std::vector<uint8_t> buf(static_cast<size_t>(len));
     if (len > 0 && !f.read(reinterpret_cast<char*>(buf.data()), len)) throw WeightError(path, "cannot read file");

@@ -22,6 +22,7 @@ failures = []
 # 1x1 and 8x5 pixels keep no trace of the cat: they must be classified (no error, no crash),
 # but no classifier can be held to a label there.
 NO_CONTENT = {"cat.tiny_1x1.png", "cat.tiny_8x5.jpg"}
+N_PER_CLASS, EPOCHS = int(os.environ.get("ODD_N", 100)), int(os.environ.get("ODD_EPOCHS", 2))
 
 
 def check(cond, what):
@@ -44,6 +45,7 @@ def main():
     ap.add_argument("--shared", required=True)
     ap.add_argument("--work", required=True)
     a = ap.parse_args()
+    a.work = os.path.abspath(a.work)
     odd = os.path.join(a.shared, "datasets", "odd")
     kaggle = os.path.join(a.shared, "datasets", "dogs-vs-cats-3k")
     tflite = os.path.join(a.shared, "weights", "mobilenet_v2_1.0_224_quant", "mobilenet_v2_1.0_224_quant.tflite")
@@ -61,7 +63,7 @@ def main():
         return int(f.split(".")[1])
     photos = sorted(os.listdir(kaggle), key=lambda f: (f.split(".")[0], num(f)))
     for cls in ("cat", "dog"):
-        for f in [p for p in photos if p.startswith(cls + ".")][:100]:
+        for f in [p for p in photos if p.startswith(cls + ".")][:N_PER_CLASS]:
             os.symlink(os.path.join(kaggle, f), os.path.join(train_dir, f))
     odd_in_train = {}
     for name, label in expect.items():
@@ -72,7 +74,7 @@ def main():
             odd_in_train[name] = link
     run_dir = os.path.join(a.work, "run")
     p = run([a.catdog, "train", "--data", train_dir, "--backbone", "mobilenet_v2", "--weights", tflite,
-             "--epochs", "2", "--batch-size", "32", "--seed", "7", "--workers", "2", "--device", "cpu",
+             "--epochs", str(EPOCHS), "--batch-size", "32", "--seed", "7", "--workers", "2", "--device", "cpu",
              "--no-export", "--out", run_dir])
     print(f"train: exit {p.returncode}; stderr tail:\n{p.stderr[-1500:]}", flush=True)
     if not check(p.returncode == 0, f"catdog train exited {p.returncode}"):

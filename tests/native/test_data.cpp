@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
 #include "data/dataset.h"
 #include "data/loader.h"
+// Torch pulls in glog, whose CHECK(cond) would shadow Catch's: Catch's must come last.
+#undef CHECK
+#include <catch2/catch.hpp>
 #include "test_paths.h"
 
 namespace fs = std::filesystem;

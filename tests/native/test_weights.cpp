@@ -4,6 +4,7 @@
 //   TFLite - Google's mobilenet_v2_1.0_224_quant.tflite from ../shared, against an
 //            independent Python reading (tests/reference/tflite_ref.py);
 //   hostile files (crafted, truncated, mutated) must give WeightError, never a crash.
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -307,4 +308,67 @@ TEST_CASE("read_tflite: truncated, corrupt and mutated files give WeightError", 
 TEST_CASE("read_pth / read_tflite: missing files name the path", "[weights]") {
     CHECK_THROWS_WITH(read_pth("/nonexistent/x.pth"), Catch::StartsWith("/nonexistent/x.pth: cannot open"));
     CHECK_THROWS_WITH(read_tflite("/nonexistent/y.tflite"), Catch::StartsWith("/nonexistent/y.tflite: cannot open"));
+}
+
+TEST_CASE("read_tflite: a tiny project-made model (per-channel int8, float16, custom ops)", "[weights][tflite]") {
+    TfliteModel m = read_tflite(ref_dir() + "/tiny.tflite");
+    json ref = load_json(ref_dir() + "/tiny.ref.json");
+    CHECK(m.version == 3);
+    CHECK(m.description == "catdog test model");
+    REQUIRE(m.tensors.size() == 11);
+    for (auto& [name, values] : ref["constants"].items()) {
+        INFO(name);
+        auto it = std::find_if(m.tensors.begin(), m.tensors.end(), [&](const TfliteTensor& t) { return t.name == name; });
+        REQUIRE(it != m.tensors.end());
+        CHECK(it->constant);
+        CHECK(it->data == values.get<std::vector<float>>());
+    }
+    const TfliteTensor& w = m.tensors[1];
+    CHECK(w.type == "INT8");
+    CHECK(w.quant.scale == std::vector<float>{0.5f, 0.25f, 0.125f});
+    CHECK(w.quant.quantized_dimension == 0);
+    CHECK_FALSE(m.tensors[3].constant);
+    CHECK(m.tensors[3].data.empty());
+
+    REQUIRE(m.ops.size() == 6);
+    CHECK(m.ops[0].op == "CONV_2D");
+    CHECK(m.ops[0].padding == TflitePadding::Valid);
+    CHECK(m.ops[0].activation == "RELU6");
+    CHECK(m.ops[0].dilation_h == 1);  // schema default when absent
+    CHECK(m.ops[1].op == "DEPTHWISE_CONV_2D");
+    CHECK(m.ops[1].inputs == std::vector<int>{3, 4, -1});  // optional bias absent
+    CHECK(m.ops[1].stride_h == 2);
+    CHECK(m.ops[1].activation == "RELU");
+    CHECK(m.ops[2].op == "RESHAPE");
+    CHECK(m.ops[2].new_shape == std::vector<int64_t>{1, 27});
+    CHECK(m.ops[3].op == "SOFTMAX");
+    CHECK(m.ops[3].beta == 1.f);
+    CHECK(m.ops[4].op == "CUSTOM:TFLite_Detection_PostProcess");
+    CHECK(m.ops[5].op == "BUILTIN_150");
+    CHECK(m.ops[5].opcode == 150);
+    CHECK(m.input_quant().zero_point == std::vector<int64_t>{128});
+}
+
+TEST_CASE("read_tflite: lying indices, sizes and scales are refused", "[weights][tflite][hostile]") {
+    json bad = load_json(ref_dir() + "/bad.json");
+    REQUIRE(bad.size() == 4);
+    for (auto& [file, why] : bad.items()) {
+        INFO(file);
+        CHECK_THROWS_WITH(read_tflite(ref_dir() + "/" + file), Catch::Contains(why.get<std::string>()));
+    }
+    auto full = slurp(ref_dir() + "/tiny.tflite");
+    for (size_t cut = 0; cut < full.size(); ++cut) {  // every truncation of the tables
+        std::vector<uint8_t> b(full.begin(), full.begin() + long(cut));
+        INFO("cut at " << cut);
+        CHECK_FALSE(tflite_survives(b));
+    }
+    std::mt19937 rng(7);
+    int ok = 0, refused = 0;
+    for (int k = 0; k < 20000; ++k) {
+        auto b = full;
+        for (int j = 0, n = 1 + int(rng() % 4); j < n; ++j) b[rng() % b.size()] = uint8_t(rng());
+        (tflite_survives(b) ? ok : refused)++;
+    }
+    INFO(ok << " read, " << refused << " refused");
+    CHECK(refused > 0);
 }

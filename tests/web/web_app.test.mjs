@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { startServer, launch, classify, classifyPut, putFile, dropFile, waitLive, liveText, frames, panelShot } from './harness.mjs';
 
@@ -153,6 +154,40 @@ try {
     assert.ok(!r.error, r.error);
     console.log(`     ${path.basename(big)}: ${r.label}, longest main-thread stall ${gap.toFixed(0)} ms, total ${r.ms.total.toFixed(0)} ms`);
     assert.ok(gap < 2000, `main thread blocked ${gap} ms`);
+  });
+
+  await check('any static server (no COOP/COEP): one thread, and the page says so', async () => {
+    // A plain file server: the app folder at /, the run's files at /model/ (the page's default).
+    const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm',
+      '.css': 'text/css', '.json': 'application/json' };
+    const plain = http.createServer((req, res) => {
+      const u = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      const runDir = path.resolve(args.run), webDir = path.resolve(args.web);
+      const f = u.startsWith('/model/') ? path.join(runDir, u.slice(7)) : path.join(webDir, u === '/' ? 'index.html' : u);
+      if (!f.startsWith(runDir) && !f.startsWith(webDir)) { res.writeHead(403); return res.end(); }
+      fs.readFile(f, (err, data) => {
+        if (err) { res.writeHead(404); return res.end(); }
+        res.writeHead(200, { 'Content-Type': types[path.extname(f)] || 'application/octet-stream' });
+        res.end(data);
+      });
+    });
+    await new Promise((r) => plain.listen(0, '127.0.0.1', r));
+    const b2 = await launch();
+    try {
+      await b2.page.goto(`http://127.0.0.1:${plain.address().port}/`);
+      await b2.page.evaluate(() => window.catdog.ready);
+      const info = await b2.page.evaluate(() => window.catdog.info());
+      assert.equal(info.isolated, false);
+      assert.equal(info.threads, 1);
+      assert.match(await liveText(b2.page), /one thread because the page is not cross-origin isolated/);
+      const r = await classify(b2.page, DOG);
+      r.probs.forEach((p, i) => assert.ok(Math.abs(p - online['dog.20240.jpg'].probs[i]) < 1e-5, 'same probabilities on 1 thread'));
+      await frames(b2.page);
+      await panelShot(b2.page, 'Input', art('input-one-thread.png'));
+    } finally {
+      await b2.close();
+      plain.close();
+    }
   });
 
   await check('offline: server stopped, the page reloads from the service worker and classifies', async () => {
