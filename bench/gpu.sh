@@ -19,7 +19,15 @@ WORK=$(mktemp -d /tmp/catdog-gpu.XXXXXX)
 $PY -c 'import torch; assert torch.cuda.is_available(), "no CUDA device visible to PyTorch"; print("torch", torch.__version__, torch.cuda.get_device_name(0))'
 TORCH_PREFIX=$($PY -c 'import torch; print(torch.utils.cmake_prefix_path)')
 
-# The GPU machine may lack the export/serve libraries: build the trainer-only configuration.
+# The GPU machine may lack the export/serve libraries: build the trainer-only configuration
+# (native/CMakeLists.txt: no libonnx/protobuf, no cpp-httplib; libcurl/OpenSSL optional). It still
+# needs the core's C libraries and the header-only ones; on Debian/Ubuntu:
+need=(libjpeg.pc libwebp.pc libzip.pc)
+for pc in "${need[@]}"; do
+  pkg-config --exists "${pc%.pc}" 2>/dev/null || {
+    echo "bench/gpu.sh: ${pc%.pc} is missing: apt-get install libjpeg-turbo8-dev|libjpeg62-turbo-dev libwebp-dev libzip-dev nlohmann-json3-dev libcli11-dev libstb-dev" >&2
+    exit 2; }
+done
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$TORCH_PREFIX" -DCATDOG_TRAINER_ONLY=ON
 cmake --build "$BUILD" -j "$(nproc)" --target catdog
 
@@ -45,9 +53,18 @@ py=$($PY bench/seed_train.py --data "$DATA" --weights "$WORK/alexnet.pth" --epoc
 echo "seed code (Python, CUDA): $py"
 "$BUILD/bin/catdog" train --data "$DATA" --backbone alexnet --weights "$WORK/alexnet.pth" --epochs "$EPOCHS" \
     --device cuda --out "$WORK/run" --no-export
-$PY - "$py" "$WORK/run/summary.json" <<'PY'
+# The frozen trunk in reduced precision (AMP-like: bf16 trunk, float32 head), when supported.
+amp=""
+if "$BUILD/bin/catdog" train --help 2>&1 | grep -q -- --precision; then
+  "$BUILD/bin/catdog" train --data "$DATA" --backbone alexnet --weights "$WORK/alexnet.pth" --epochs "$EPOCHS" \
+      --device cuda --precision bf16 --out "$WORK/run-bf16" --no-export && amp="$WORK/run-bf16/summary.json"
+fi
+$PY - "$py" "$WORK/run/summary.json" "$amp" <<'PY'
 import json, sys
 py = json.loads(sys.argv[1])["train_img_s"]; cd = json.load(open(sys.argv[2]))["train_img_s"]
 print(f"GPU: seed code {py:.1f} img/s, catdog {cd:.1f} img/s, ratio {cd / py:.2f}x (target >= 3x)")
+if sys.argv[3]:
+    s = json.load(open(sys.argv[3]))
+    print(f"GPU: catdog --precision bf16 {s['train_img_s']:.1f} img/s, ratio {s['train_img_s'] / py:.2f}x, val_acc {s['val_acc']}")
 PY
 rm -rf "$WORK"

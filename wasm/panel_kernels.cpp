@@ -57,9 +57,13 @@ void draw_kernels_panel() {
     ImGui::TextDisabled("conv1: %d kernels of %d x %d x %d", a.k_o, a.k_i, a.k_h, a.k_w);
     if (g_built_for != (a.kernels_per_tile ? 1 : 0)) build_grid();
 
-    // The grid on the left, the hovered kernel and its R, G, B channels on the right.
+    // The grid, and beside it (or below it, for a wide grid) the hovered kernel and its R, G, B.
     ImVec2 avail = ImGui::GetContentRegionAvail();
-    ImVec2 sz = fit(float(g_grid.w), float(g_grid.h), ImVec2(avail.x * 0.62f, avail.y));
+    const float line = ImGui::GetTextLineHeightWithSpacing(), sp = ImGui::GetStyle().ItemSpacing.x;
+    const bool below = g_grid.w > 1.3f * g_grid.h;
+    float detail_h = below ? std::min(avail.y * 0.35f, avail.x / 4.f + 2 * line) : 0.f;
+    ImVec2 sz = fit(float(g_grid.w), float(g_grid.h), below ? ImVec2(avail.x, avail.y - detail_h)
+                                                            : ImVec2(avail.x * 0.62f, avail.y));
     ImVec2 pos = ImGui::GetCursorScreenPos();
     ImGui::Image((ImTextureID)(intptr_t)g_grid.id, sz);
 
@@ -74,27 +78,39 @@ void draw_kernels_panel() {
         int k = row * nrow + col;
         if (col >= 0 && col < nrow && k >= 0 && k < a.k_o) shown = k;
     }
+    if (shown >= a.k_o) shown = 0;
     int col = shown % nrow, row = shown / nrow;
     ImVec2 t0(pos.x + (kPad + col * (a.k_w + kPad)) * s, pos.y + (kPad + row * (a.k_h + kPad)) * s);
     ImGui::GetWindowDrawList()->AddRect(ImVec2(t0.x - 1, t0.y - 1), ImVec2(t0.x + a.k_w * s + 1, t0.y + a.k_h * s + 1),
                                         colors::accent, 0, 0, 2.f * a.ui_scale);
     if (g_big_for != shown) build_big(shown);
 
+    const ImVec4 tint[3] = {ImVec4(1, 0.3f, 0.3f, 1), ImVec4(0.3f, 1, 0.3f, 1), ImVec4(0.4f, 0.5f, 1, 1)};
+    const int nc = std::min(a.k_i, 3);
+    if (below) {
+        // One row: the kernel, then its channels, all the same size.
+        float cell = std::max(8.f, std::min((avail.x - 3 * sp) / 4.f, detail_h - 2 * line));
+        ImGui::Text("Kernel %d and its R, G, B weights", shown);
+        ImGui::Image((ImTextureID)(intptr_t)g_big.id, ImVec2(cell, cell));
+        for (int c = 0; c < nc; ++c) {
+            ImGui::SameLine();
+            ImGui::Image((ImTextureID)(intptr_t)g_chan[c].id, ImVec2(cell, cell), ImVec2(0, 0), ImVec2(1, 1), tint[c]);
+        }
+        return;
+    }
     ImGui::SameLine();
     ImGui::BeginGroup();
     float right = ImGui::GetContentRegionAvail().x;
     ImGui::Text("Kernel %d", shown);
-    float line = ImGui::GetTextLineHeightWithSpacing(), sp = ImGui::GetStyle().ItemSpacing.x;
     float cell = std::max(6.f, (right - 2 * sp) / 3.f);
     float big = std::max(8.f, std::min(right, sz.y - 2 * line - cell - 2 * ImGui::GetStyle().ItemSpacing.y));
     cell = std::min(cell, big);
     ImGui::Image((ImTextureID)(intptr_t)g_big.id, ImVec2(big, big));
-    const ImVec4 tint[3] = {ImVec4(1, 0.3f, 0.3f, 1), ImVec4(0.3f, 1, 0.3f, 1), ImVec4(0.4f, 0.5f, 1, 1)};
-    for (int c = 0; c < std::min(a.k_i, 3); ++c) {
+    for (int c = 0; c < nc; ++c) {
         if (c) ImGui::SameLine();
         ImGui::Image((ImTextureID)(intptr_t)g_chan[c].id, ImVec2(cell, cell), ImVec2(0, 0), ImVec2(1, 1), tint[c]);
     }
-    ImGui::TextDisabled("its R, G, B weights");
+    ImGui::TextDisabled("R, G, B weights");
     ImGui::EndGroup();
 }
 

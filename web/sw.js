@@ -1,8 +1,10 @@
 // web/sw.js - offline use: the app and the model are cached on the first visit.
 //
-// App files and small model files: network first (so a rebuilt app or a new export shows up
-// at once), the cache when the network fails. The ONNX model: cache first (it is large, and
-// the page removes a stale copy when model.json changes). Only same-origin GETs are handled.
+// App files (index.html, JS, wasm): from the cache at once, refreshed in the background, so a
+// warm start never waits for the network and a rebuilt app shows up on the next visit.
+// Small model files (model.json, metrics, samples): network first, the cache when offline.
+// The ONNX model: cache first (it is large; the page drops a stale copy when model.json
+// changes). Only same-origin GETs are handled.
 const CACHE = 'catdog-v1';
 const SHELL = ['./', 'index.html', 'style.css', 'catdog.js', 'model.js', 'inputs.js', 'onnx_weights.js',
   'app.js', 'app.wasm', 'ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
@@ -29,6 +31,20 @@ async function networkFirst(req) {
   }
 }
 
+async function staleWhileRevalidate(e) {
+  const c = await caches.open(CACHE);
+  const hit = await c.match(e.request, { ignoreSearch: e.request.mode === 'navigate' });
+  const refresh = fetch(e.request).then((r) => {
+    if (r.ok && r.status === 200) return c.put(e.request, r.clone()).then(() => r);
+    return r;
+  });
+  if (hit) {
+    e.waitUntil(refresh.catch(() => {}));
+    return hit;
+  }
+  return refresh;
+}
+
 async function cacheFirst(req) {
   const c = await caches.open(CACHE);
   const hit = await c.match(req);
@@ -39,5 +55,9 @@ async function cacheFirst(req) {
 self.addEventListener('fetch', (e) => {
   const url = new URL(e.request.url);
   if (e.request.method !== 'GET' || url.origin !== self.location.origin) return;
-  e.respondWith(url.pathname.endsWith('.onnx') ? cacheFirst(e.request) : networkFirst(e.request));
+  const scope = new URL(self.registration.scope);
+  const rel = url.pathname.startsWith(scope.pathname) ? url.pathname.slice(scope.pathname.length) : null;
+  if (url.pathname.endsWith('.onnx')) e.respondWith(cacheFirst(e.request));
+  else if (rel !== null && (rel === '' || SHELL.includes(rel))) e.respondWith(staleWhileRevalidate(e));
+  else e.respondWith(networkFirst(e.request));
 });

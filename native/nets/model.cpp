@@ -57,9 +57,15 @@ std::vector<int64_t> lrtb(const std::array<int, 4>& p) { return {p[1], p[3], p[0
 
 }  // namespace
 
-Model::Model(NetSpec spec) : spec_(std::move(spec)) {
+Model::Model(NetSpec spec) : Model(std::move(spec), Init::Random) {}
+
+Model::Model(NetSpec spec, Init init) : spec_(std::move(spec)) {
     spec_.infer_shapes();
-    for (const Layer& l : spec_.layers) init_layer(l, params_);
+    if (init == Init::Random) {
+        for (const Layer& l : spec_.layers) init_layer(l, params_);
+    } else {
+        for (const ParamInfo& p : spec_.params()) params_[p.name] = torch::empty(p.shape, torch::kFloat);
+    }
     set_trainable(0);
 }
 
@@ -120,8 +126,8 @@ torch::Tensor Model::run(const torch::Tensor& x, int from, int to, bool train, T
         torch::Tensor y;
         switch (l.op) {
         case Op::Conv: {
-            const torch::Tensor& w = params_.at(l.name + ".weight");
-            torch::Tensor b = l.bias ? params_.at(l.name + ".bias") : torch::Tensor();
+            const torch::Tensor& w = param(l.name + ".weight", i);
+            torch::Tensor b = l.bias ? param(l.name + ".bias", i) : torch::Tensor();
             const std::vector<int64_t> stride{l.stride, l.stride}, dilation{1, 1};
             if (symmetric(l.pad)) {
                 const std::vector<int64_t> pad{l.pad[0], l.pad[1]};
@@ -162,8 +168,8 @@ torch::Tensor Model::run(const torch::Tensor& x, int from, int to, bool train, T
             y = torch::dropout(input(0), l.p, train);
             break;
         case Op::Linear: {
-            torch::Tensor b = l.bias ? params_.at(l.name + ".bias") : torch::Tensor();
-            y = torch::linear(input(0), params_.at(l.name + ".weight"), b);
+            torch::Tensor b = l.bias ? param(l.name + ".bias", i) : torch::Tensor();
+            y = torch::linear(input(0), param(l.name + ".weight", i), b);
             break;
         }
         case Op::Add:
@@ -180,9 +186,38 @@ torch::Tensor Model::run(const torch::Tensor& x, int from, int to, bool train, T
     return *prev;
 }
 
+const torch::Tensor& Model::param(const std::string& name, int layer) const {
+    if (!lowp_.empty() && layer <= spec_.feature_layer) return lowp_.at(name);
+    return params_.at(name);
+}
+
+void Model::rebuild_lowp() {
+    lowp_.clear();
+    if (trunk_dtype_ == torch::kFloat) return;
+    torch::NoGradGuard no_grad;
+    for (const ParamInfo& p : spec_.params())
+        if (p.layer <= spec_.feature_layer) lowp_[p.name] = params_.at(p.name).detach().to(trunk_dtype_);
+}
+
+void Model::set_trunk_dtype(torch::ScalarType dtype) {
+    if (dtype != torch::kFloat && dtype != torch::kBFloat16 && dtype != torch::kHalf)
+        throw std::invalid_argument("trunk precision must be float32, bfloat16 or float16");
+    trunk_dtype_ = dtype;
+    rebuild_lowp();
+}
+
 torch::Tensor Model::trunk(const torch::Tensor& x, bool train, Taps* taps) {
     if (x.dim() != 4 || x.size(1) != 3)
         throw std::invalid_argument(spec_.backbone + ": input must be [N,3,H,W], got " + dims(x.sizes()));
+    if (!lowp_.empty()) {
+        for (const ParamInfo& p : spec_.params())
+            if (p.layer <= spec_.feature_layer && params_.at(p.name).requires_grad())
+                throw std::logic_error(spec_.backbone + ": a reduced-precision trunk must be frozen (" + p.name +
+                                       " trains)");
+        torch::Tensor xl = x.to(trunk_dtype_);
+        if (channels_last_) xl = xl.contiguous(at::MemoryFormat::ChannelsLast);
+        return run(xl, 0, spec_.feature_layer, train, taps).to(torch::kFloat);
+    }
     if (channels_last_ && !x.is_contiguous(at::MemoryFormat::ChannelsLast))
         return run(x.contiguous(at::MemoryFormat::ChannelsLast), 0, spec_.feature_layer, train, taps);
     return run(x, 0, spec_.feature_layer, train, taps);
@@ -238,6 +273,7 @@ void Model::to(torch::Device device) {
         t.set_requires_grad(rg);
     }
     device_ = device;
+    rebuild_lowp();
 }
 
 void Model::set_channels_last(bool on) {
@@ -250,6 +286,7 @@ void Model::set_channels_last(bool on) {
         t.set_requires_grad(rg);
     }
     channels_last_ = on;
+    rebuild_lowp();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -268,6 +305,7 @@ int Model::load(const weights::WeightMap& w, bool include_head) {
         params_.at(p.name).copy_(t);
         ++loaded;
     }
+    rebuild_lowp();
     return loaded;
 }
 
@@ -295,9 +333,17 @@ void Model::save(const std::string& path) const {
 }
 
 void Model::load_file(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw std::runtime_error(path + ": cannot open");
-    std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    // One sized read: istreambuf_iterator grows the vector byte by byte (seconds for 228 MB).
+    std::vector<char> bytes;
+    {
+        std::ifstream f(path, std::ios::binary | std::ios::ate);
+        if (!f) throw std::runtime_error(path + ": cannot open");
+        const std::streamoff size = f.tellg();
+        if (size < 0) throw std::runtime_error(path + ": cannot read its size");
+        bytes.resize((size_t)size);
+        f.seekg(0);
+        if (!f.read(bytes.data(), size)) throw std::runtime_error(path + ": read failed");
+    }
     torch::IValue v;
     try {
         v = torch::pickle_load(bytes);
@@ -329,8 +375,18 @@ void Model::load_file(const std::string& path) {
     if (got.size() != spec_.params().size())
         throw std::runtime_error(path + ": holds " + std::to_string(got.size()) + " tensors, " + spec_.backbone +
                                  " has " + std::to_string(spec_.params().size()));
+    // Adopt the unpickled tensors (no second copy of 228 MB), in this model's layout/device.
     torch::NoGradGuard no_grad;
-    for (const ParamInfo& p : spec_.params()) params_.at(p.name).copy_(got.at(p.name));
+    bytes = std::vector<char>();
+    for (const ParamInfo& p : spec_.params()) {
+        torch::Tensor& dst = params_.at(p.name);
+        const bool rg = dst.requires_grad();
+        torch::Tensor t = got.at(p.name).to(device_, torch::kFloat);
+        if (channels_last_ && t.dim() == 4) t = t.contiguous(at::MemoryFormat::ChannelsLast);
+        else t = t.contiguous();
+        dst = t.set_requires_grad(rg);
+    }
+    rebuild_lowp();
 }
 
 }  // namespace catdog::nets

@@ -24,6 +24,10 @@ public:
     // the same tensors as torch.manual_seed(s); torchvision.models.alexnet(). Starts frozen
     // (set_trainable(0): only the head trains).
     explicit Model(NetSpec spec);
+    // Init::None leaves the parameters uninitialised (allocated, never written): for a model
+    // whose every tensor comes from load_file/load next (predict: saves drawing 61M randoms).
+    enum class Init { Random, None };
+    Model(NetSpec spec, Init init);
 
     const NetSpec& spec() const { return spec_; }
     std::map<std::string, torch::Tensor>& params() { return params_; }
@@ -62,10 +66,20 @@ public:
     void set_channels_last(bool on);
     bool channels_last() const { return channels_last_; }
 
+    // Precision of the frozen trunk: torch::kFloat (default), torch::kBFloat16 (CPU: oneDNN's
+    // AVX-512 bf16 kernels; CUDA) or torch::kHalf (CUDA). Keeps low-precision copies of the
+    // trunk's parameters (rebuilt by to()/set_channels_last()); trunk() casts its input down and
+    // returns float32 features, so the head and the loss stay in float32 (like autocast, with
+    // no autocast API to differ between LibTorch 1.13 and 2.x). Only for a frozen trunk:
+    // trunk() throws if a trunk parameter requires grad while this is on.
+    void set_trunk_dtype(torch::ScalarType dtype);
+    torch::ScalarType trunk_dtype() const { return trunk_dtype_; }
+
     // All parameters by name as a plain dict {name: tensor} in torch's zip pickle format
     // (torch::pickle_save): Python's torch.load reads it and torchvision's load_state_dict
     // takes it for alexnet. Written to path + ".tmp", then renamed. load_file adopts the
     // file's head class count (reset_head) and requires every other tensor, exact shapes.
+    // load_file replaces the parameter tensors (no copy): build optimisers after it.
     void save(const std::string& path) const;
     void load_file(const std::string& path);
 
@@ -73,8 +87,13 @@ private:
     // Runs spec layers [from, to] on x, the input of layer `from`.
     torch::Tensor run(const torch::Tensor& x, int from, int to, bool train, Taps* taps);
 
+    const torch::Tensor& param(const std::string& name, int layer) const;
+    void rebuild_lowp();
+
     NetSpec spec_;
     std::map<std::string, torch::Tensor> params_;
+    std::map<std::string, torch::Tensor> lowp_;      // trunk parameters in trunk_dtype_ (when not float)
+    torch::ScalarType trunk_dtype_ = torch::kFloat;
     int unfreeze_last_ = 0;
     bool channels_last_ = false;
     torch::Device device_{torch::kCPU};

@@ -1,17 +1,46 @@
 // train/evaluate.cpp - validation / eval over a loader, in eval mode without autograd.
 #include "train/evaluate.h"
 
+#include <cstdlib>
+#include <malloc.h>
+
 namespace catdog::train {
+
+namespace {
+int64_t chunk_size() {
+    static const int64_t n = [] {
+        const char* env = std::getenv("CATDOG_TRUNK_CHUNK");  // 0 = whole batch (benchmarks)
+        return env && *env ? std::atoll(env) : 4;
+    }();
+    return n;
+}
+}  // namespace
+
+void tune_allocator() {
+#ifdef M_MMAP_THRESHOLD
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum; larger blocks are mmapped anyway
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
+}
+
+torch::Tensor trunk_in_chunks(nets::Model& model, const torch::Tensor& x, bool train) {
+    const int64_t n = x.size(0), c = chunk_size();
+    if (c <= 0 || n <= c) return model.trunk(x, train);
+    std::vector<torch::Tensor> parts;
+    for (int64_t i = 0; i < n; i += c) parts.push_back(model.trunk(x.narrow(0, i, std::min(c, n - i)), train));
+    return torch::cat(parts);
+}
 
 torch::Tensor infer_logits(nets::Model& model, const torch::Tensor& images) {
     torch::InferenceMode guard;
     auto x = images.to(model.device(), /*non_blocking=*/true).contiguous(torch::MemoryFormat::ChannelsLast);
-    return model.forward(x, /*train=*/false).to(torch::kCPU, torch::kFloat32);
+    return model.head(trunk_in_chunks(model, x, /*train=*/false)).to(torch::kCPU, torch::kFloat32);
 }
 
 EvalResult evaluate(nets::Model& model, const std::vector<data::Sample>& samples, size_t num_classes,
                     data::LoaderOptions opt, const std::function<void(const data::FailedSample&)>& on_fail) {
     opt.train = false;
+    tune_allocator();
     EvalResult r;
     r.confusion = Confusion(num_classes);
     double loss_sum = 0;

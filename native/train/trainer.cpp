@@ -238,6 +238,7 @@ TrainResult run(Session& s) {
         ~SigGuard() { std::signal(SIGINT, old); }
     } sig_guard;
 
+    tune_allocator();
     data::LoaderOptions lo;
     lo.transform = cfg.transform;
     lo.batch_size = cfg.batch_size;
@@ -279,7 +280,7 @@ TrainResult run(Session& s) {
                     feats = s.model->trunk(x, cfg.trunk_dropout);
                 } else {
                     torch::NoGradGuard no_grad;  // frozen trunk: no autograd graph at all
-                    feats = s.model->trunk(x, cfg.trunk_dropout);
+                    feats = trunk_in_chunks(*s.model, x, cfg.trunk_dropout);
                 }
                 auto loss = torch::nn::functional::cross_entropy(s.model->head(feats), y);
                 s.opt->zero_grad();

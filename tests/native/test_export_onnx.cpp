@@ -70,7 +70,9 @@ void check_parity(nets::Model& model, const torch::Tensor& x, const OrtResult& o
         INFO("intermediate output " << name);
         REQUIRE(ort.out.count(name));
         const double d = max_abs_diff(t, ort.out.at(name));
-        CHECK(d <= tol);
+        // Absolute for O(1) maps; relative to the map's range above 1 (ReLU6 maps reach 6 and
+        // sum large folded-BN terms, so float rounding differs by ~1e-5 of their scale).
+        CHECK(d <= tol * std::max(1.0, t.abs().max().item<double>()));
         if (d >= worst) worst = d, worst_name = name;
     }
     std::printf("  %s: %zu intermediate outputs, worst max |diff| %.3g at %s\n",

@@ -25,7 +25,7 @@ using namespace export_test;
 namespace {
 
 std::string catdog_bin() {
-    const std::string b = catdog_test::binary_dir() + "/bin/catdog";
+    const std::string b = CATDOG_EXE;
     if (!fs::exists(b)) FAIL(b << " is missing: build the catdog target first");
     return b;
 }

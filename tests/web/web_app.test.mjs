@@ -110,6 +110,16 @@ try {
     }
     for (let i = 1; i < shots.length; i++)
       assert.ok(!shots[i].equals(shots[i - 1]), `layers ${i - 1} and ${i} drew the same pixels`);
+    // For the page screenshot: a middle layer, enlarged on its most active channel.
+    const mid = layers[Math.floor(layers.length / 3)].name;
+    await page.evaluate((n) => {
+      const c = window.catdog.featureMap(n, 0).channels;
+      let best = 0, bestSum = -1;
+      for (let k = 0; k < c; k++) { const s = window.catdog.featureMap(n, k).data.reduce((a, b) => a + b, 0); if (s > bestSum) { bestSum = s; best = k; } }
+      window.catdog.featureMap(n, best);
+    }, mid);
+    await page.mouse.move(5, 5);
+    await frames(page);
     await panelShot(page, 'Kernels', art('kernels.png'));
     await panelShot(page, 'Training', art('training.png'));
     await page.screenshot({ path: art('page-featuremaps.png') });
