@@ -22,7 +22,7 @@ int nrow_for(int n) { return n <= 16 ? 4 : n <= 64 ? 8 : 16; }
 void build_grid() {
     auto& a = app();
     FloatGrid g = make_grid(a.kernels.data(), a.k_o, a.k_i, a.k_h, a.k_w, nrow_for(a.k_o), kPad,
-                            a.kernels_per_tile ? GridNorm::PerTile : GridNorm::Global, 1.f);
+                            a.kernels_per_tile ? GridNorm::PerTile : GridNorm::Global, 0.f);
     upload_rgb(g_grid, grid_to_image(g), true);
     g_built_for = a.kernels_per_tile ? 1 : 0;
     g_big_for = -1;
@@ -61,8 +61,7 @@ void draw_kernels_panel() {
     ImVec2 avail = ImGui::GetContentRegionAvail();
     const float line = ImGui::GetTextLineHeightWithSpacing(), sp = ImGui::GetStyle().ItemSpacing.x;
     const bool below = g_grid.w > 1.3f * g_grid.h;
-    float detail_h = below ? std::min(avail.y * 0.35f, avail.x / 4.f + 2 * line) : 0.f;
-    ImVec2 sz = fit(float(g_grid.w), float(g_grid.h), below ? ImVec2(avail.x, avail.y - detail_h)
+    ImVec2 sz = fit(float(g_grid.w), float(g_grid.h), below ? ImVec2(avail.x, (avail.y - line) * 0.68f)
                                                             : ImVec2(avail.x * 0.62f, avail.y));
     ImVec2 pos = ImGui::GetCursorScreenPos();
     ImGui::Image((ImTextureID)(intptr_t)g_grid.id, sz);
@@ -89,7 +88,8 @@ void draw_kernels_panel() {
     const int nc = std::min(a.k_i, 3);
     if (below) {
         // One row: the kernel, then its channels, all the same size.
-        float cell = std::max(8.f, std::min((avail.x - 3 * sp) / 4.f, detail_h - 2 * line));
+        float cell = std::max(8.f, std::min((avail.x - 3 * sp) / 4.f,
+                                            avail.y - sz.y - line - 2 * ImGui::GetStyle().ItemSpacing.y));
         ImGui::Text("Kernel %d and its R, G, B weights", shown);
         ImGui::Image((ImTextureID)(intptr_t)g_big.id, ImVec2(cell, cell));
         for (int c = 0; c < nc; ++c) {
