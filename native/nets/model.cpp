@@ -15,6 +15,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "nets/mapped_weights.h"
 #include "nets/pretrained.h"
 
 namespace catdog::nets {
@@ -330,9 +331,24 @@ void Model::save(const std::string& path) const {
         std::remove(tmp.c_str());
         throw std::runtime_error(path + ": cannot rename " + tmp + " into place");
     }
+    // The mmap sidecar (nets/mapped_weights.h): only a speed-up for load_file, so a failure
+    // warns and leaves model.ckpt as the one source.
+    try {
+        std::vector<std::pair<std::string, torch::Tensor>> list;
+        for (const ParamInfo& p : spec_.params()) list.emplace_back(p.name, params_.at(p.name));
+        write_mapped_weights(path, list);
+    } catch (const std::exception& e) {
+        std::remove(mapped_weights_path(path).c_str());
+        std::fprintf(stderr, "warning: %s (loading will read %s instead)\n", e.what(), path.c_str());
+    }
 }
 
 void Model::load_file(const std::string& path) {
+    std::map<std::string, torch::Tensor> got;
+    if (read_mapped_weights(path, got)) {
+        adopt_file_tensors(path, got);
+        return;
+    }
     // One sized read: istreambuf_iterator grows the vector byte by byte (seconds for 228 MB).
     std::vector<char> bytes;
     {
@@ -353,12 +369,17 @@ void Model::load_file(const std::string& path) {
         throw std::runtime_error(path + ": not a catdog checkpoint (" + why + ")");
     }
     if (!v.isGenericDict()) throw std::runtime_error(path + ": not a catdog checkpoint (expected a dict of tensors)");
-    std::map<std::string, torch::Tensor> got;
     for (const auto& kv : v.toGenericDict()) {
         if (!kv.key().isString() || !kv.value().isTensor())
             throw std::runtime_error(path + ": not a catdog checkpoint (expected a dict of name -> tensor)");
         got[kv.key().toStringRef()] = kv.value().toTensor();
     }
+    v = torch::IValue();
+    bytes = std::vector<char>();
+    adopt_file_tensors(path, got);
+}
+
+void Model::adopt_file_tensors(const std::string& path, std::map<std::string, torch::Tensor>& got) {
     // The head takes the file's class count.
     const std::string head_w = spec_.layers[spec_.head_layer].name + ".weight";
     auto hw = got.find(head_w);
@@ -377,7 +398,6 @@ void Model::load_file(const std::string& path) {
                                  " has " + std::to_string(spec_.params().size()));
     // Adopt the unpickled tensors (no second copy of 228 MB), in this model's layout/device.
     torch::NoGradGuard no_grad;
-    bytes = std::vector<char>();
     for (const ParamInfo& p : spec_.params()) {
         torch::Tensor& dst = params_.at(p.name);
         const bool rg = dst.requires_grad();

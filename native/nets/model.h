@@ -79,7 +79,9 @@ public:
     // (torch::pickle_save): Python's torch.load reads it and torchvision's load_state_dict
     // takes it for alexnet. Written to path + ".tmp", then renamed. load_file adopts the
     // file's head class count (reset_head) and requires every other tensor, exact shapes.
-    // load_file replaces the parameter tensors (no copy): build optimisers after it.
+    // load_file replaces the parameter tensors (no copy): build optimisers after it. save also
+    // writes path + ".f32", raw tensors that load_file maps instead of reading (predict: ms, not
+    // ~1 s for AlexNet); see nets/mapped_weights.h.
     void save(const std::string& path) const;
     void load_file(const std::string& path);
 
@@ -87,6 +89,9 @@ private:
     // Runs spec layers [from, to] on x, the input of layer `from`.
     torch::Tensor run(const torch::Tensor& x, int from, int to, bool train, Taps* taps);
 
+    // Checks a checkpoint's tensors against the spec (the head takes the file's class count)
+    // and makes them the parameters, without copying where layout and device allow.
+    void adopt_file_tensors(const std::string& path, std::map<std::string, torch::Tensor>& got);
     const torch::Tensor& param(const std::string& name, int layer) const;
     void rebuild_lowp();
 
