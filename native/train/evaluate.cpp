@@ -7,12 +7,19 @@
 namespace catdog::train {
 
 namespace {
-int64_t chunk_size() {
-    static const int64_t n = [] {
-        const char* env = std::getenv("CATDOG_TRUNK_CHUNK");  // 0 = whole batch (benchmarks)
-        return env && *env ? std::atoll(env) : 4;
-    }();
-    return n;
+// Images per trunk pass: as many as keep the largest activation under glibc's 32 MB mmap
+// threshold (MobileNet V2: 6, AlexNet: 43). CATDOG_TRUNK_CHUNK overrides (0 = whole batch).
+int64_t chunk_size(const nets::Model& model) {
+    if (const char* env = std::getenv("CATDOG_TRUNK_CHUNK"); env && *env) return std::atoll(env);
+    nets::NetSpec spec = model.spec();
+    spec.infer_shapes();
+    int64_t largest = 1;
+    for (int i = 0; i <= spec.feature_layer && i < (int)spec.layers.size(); ++i) {
+        int64_t n = 1;
+        for (int64_t d : spec.layers[i].out_shape) n *= d;
+        largest = std::max(largest, n * (int64_t)sizeof(float));
+    }
+    return std::max<int64_t>(1, (int64_t(32) << 20) / largest);
 }
 }  // namespace
 
@@ -24,7 +31,7 @@ void tune_allocator() {
 }
 
 torch::Tensor trunk_in_chunks(nets::Model& model, const torch::Tensor& x, bool train) {
-    const int64_t n = x.size(0), c = chunk_size();
+    const int64_t n = x.size(0), c = chunk_size(model);
     if (c <= 0 || n <= c) return model.trunk(x, train);
     std::vector<torch::Tensor> parts;
     for (int64_t i = 0; i < n; i += c) parts.push_back(model.trunk(x.narrow(0, i, std::min(c, n - i)), train));

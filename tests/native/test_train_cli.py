@@ -279,7 +279,7 @@ def mode_kill(a):
             # Let it make progress (a new checkpoint), then kill it at a random moment after.
             while proc.poll() is None and (not os.path.exists(ckpt) or os.stat(ckpt).st_mtime_ns == before):
                 time.sleep(0.02)
-            time.sleep(rng.uniform(0, 1.5))
+            time.sleep(rng.uniform(0, 0.4))
         if proc.poll() is None and kills < a.kills:
             proc.kill()
             proc.wait()
