@@ -18,6 +18,10 @@
 #include <set>
 #include <string>
 
+// Torch first: Debian's LibTorch pulls in glog, whose CHECK would replace Catch's (an aborting
+// CHECK is never counted). Undefine it, then let Catch define its own.
+#include <torch/torch.h>
+#undef CHECK
 #include <catch2/catch.hpp>
 
 #include "catdog/image.h"
