@@ -24,10 +24,11 @@ wasm: setup
 	  -DCMAKE_CROSSCOMPILING_EMULATOR="/usr/bin/node;--no-experimental-fetch"
 	cmake --build $(WASM_BUILD) -j $(JOBS)
 
-# The core alone under AddressSanitizer + UndefinedBehaviorSanitizer (clang).
+# The core and the weight readers under AddressSanitizer + UndefinedBehaviorSanitizer (clang),
+# with the libFuzzer targets; its ctest runs the core's tests and 60 s of fuzzing per target.
 asan: setup
 	CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCATDOG_CORE_ONLY=ON -DCATDOG_SANITIZE=ON
+	  -DCATDOG_CORE_ONLY=ON -DCATDOG_SANITIZE=ON -DCATDOG_FUZZ=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 test: native wasm asan
@@ -44,10 +45,7 @@ clean:
 
 # libFuzzer targets (issue 6) under ASan + UBSan, built with clang and without LibTorch;
 # bench/fuzz runs each one FUZZ_SECONDS (default 60) and prints executions, coverage, findings.
-FUZZ_BUILD ?= build-fuzz
+# `make fuzz FUZZ_SECONDS=600` is the long campaign; it reuses the sanitizer build.
 FUZZ_SECONDS ?= 60
-fuzz: setup
-	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCATDOG_CORE_ONLY=ON -DCATDOG_SANITIZE=ON -DCATDOG_FUZZ=ON
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
-	bench/fuzz --build $(FUZZ_BUILD) $(FUZZ_SECONDS)
+fuzz: asan
+	bench/fuzz --build $(ASAN_BUILD) $(FUZZ_SECONDS)

@@ -5,9 +5,13 @@
 #include <memory>
 #include <unistd.h>
 #include "cli/command.h"
+#if !CATDOG_TRAINER_ONLY
 #include "export/export.h"
+#endif
+#if CATDOG_WITH_FETCH
 #include "fetch/download.h"
 #include "fetch/manifest.h"
+#endif
 #include "train/trainer.h"
 
 namespace fs = std::filesystem;
@@ -25,6 +29,7 @@ std::string exe_dir() {
 // (`catdog fetch-weights NAME`), then, for mobilenet_v2, the ../shared copy beside a checkout.
 std::string default_weights(const std::string& backbone) {
     std::vector<std::string> tried;
+#if CATDOG_WITH_FETCH
     try {
         auto m = fetch::find_manifest(backbone);
         std::string cached = (fs::path(fetch::default_cache_dir()) / m.file).string();
@@ -32,6 +37,7 @@ std::string default_weights(const std::string& backbone) {
         tried.push_back(cached);
     } catch (const std::exception&) {
     }
+#endif
     if (backbone == "mobilenet_v2") {
         const std::string rel = "weights/mobilenet_v2_1.0_224_quant/mobilenet_v2_1.0_224_quant.tflite";
         std::vector<fs::path> roots;
@@ -76,6 +82,9 @@ void setup(CLI::App& app) {
     app.add_option("--checkpoint-secs", cfg->checkpoint_secs, "mid-epoch checkpoint at most this often")->capture_default_str();
     app.add_option("--checkpoint-every", cfg->checkpoint_every, "also checkpoint every N batches (0 = off)");
     app.add_flag("!--no-export", cfg->export_model, "skip writing model.onnx / model.web.onnx / model.json");
+    app.add_option("--precision", cfg->precision,
+                   "frozen trunk precision: fp32 | bf16 (CPU oneDNN / CUDA) | fp16 (CUDA); head stays fp32")
+        ->capture_default_str();
     app.add_flag("!--no-trunk-dropout", cfg->trunk_dropout,
                  "evaluate the frozen trunk without dropout (the seed trains it in train mode)");
     auto* g = app.add_option_group("test hooks");
@@ -100,6 +109,9 @@ void setup(CLI::App& app) {
             return;
         }
         // ---- export hook: the run's final model -> model.onnx, model.web.onnx, model.json ----
+#if CATDOG_TRAINER_ONLY
+        if (cfg->export_model) std::printf("(trainer-only build: no ONNX export; run `catdog export` elsewhere)\n");
+#else
         if (cfg->export_model) {
             try {
                 auto e = exporter::export_run(r.run_dir);
@@ -109,6 +121,7 @@ void setup(CLI::App& app) {
                               " (retry with `catdog export --model " + r.run_dir + "`)");
             }
         }
+#endif
     });
 }
 

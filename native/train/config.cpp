@@ -28,6 +28,9 @@ void validate(const TrainConfig& c) {
     if (!(c.lr_gamma > 0)) bad("--lr-gamma must be positive");
     if (c.lr_step < 1) bad("--lr-step must be at least 1");
     if (c.lr_decay < 0) bad("--lr-decay must not be negative");
+    if (c.precision != "fp32" && c.precision != "bf16" && c.precision != "fp16")
+        bad("--precision must be fp32, bf16 or fp16");
+    if (c.precision != "fp32" && c.unfreeze != 0) bad("--precision " + c.precision + " needs a frozen backbone (no --unfreeze)");
 }
 
 nlohmann::json transform_to_json(const catdog::TransformSpec& t) {
@@ -58,6 +61,7 @@ nlohmann::json to_json(const TrainConfig& c) {
         {"strategy", c.strategy},
         {"unfreeze", c.unfreeze},
         {"trunk_dropout", c.trunk_dropout},
+        {"precision", c.precision},
         {"epochs", c.epochs},
         {"batch_size", c.batch_size},
         {"lr", c.lr},
@@ -91,6 +95,7 @@ TrainConfig config_from_json(const nlohmann::json& j) {
     get("strategy", c.strategy);
     get("unfreeze", c.unfreeze);
     get("trunk_dropout", c.trunk_dropout);
+    get("precision", c.precision);
     get("epochs", c.epochs);
     get("batch_size", c.batch_size);
     get("lr", c.lr);

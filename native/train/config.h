@@ -37,6 +37,7 @@ struct TrainConfig {
     // Runtime (not part of the recipe: may change on resume)
     int workers = 0;                  // 0 = data::default_workers()
     std::string device = "auto";      // auto | cpu | cuda | cuda:N
+    std::string precision = "fp32";   // frozen trunk: fp32 | bf16 (CPU oneDNN, CUDA) | fp16 (CUDA)
     std::string out;                  // the run folder
     double checkpoint_secs = 60;      // mid-epoch checkpoint at most this often
     int checkpoint_every = 0;         // ... and/or every N batches (0 = off)

@@ -30,7 +30,9 @@ RunInfo read_run(const std::string& dir) {
 }
 
 std::unique_ptr<nets::Model> load_run_model(const RunInfo& run, torch::Device device) {
-    auto model = std::make_unique<nets::Model>(nets::make_spec(run.backbone, (int)run.labels.size()));
+    // Init::None: every tensor comes from the file (no 61M random draws before predict's forward).
+    auto model = std::make_unique<nets::Model>(nets::make_spec(run.backbone, (int)run.labels.size()),
+                                               nets::Model::Init::None);
     const fs::path dir(run.dir);
     if (fs::exists(dir / "model.ckpt")) {
         model->load_file((dir / "model.ckpt").string());

@@ -100,7 +100,12 @@ std::unique_ptr<nets::Model> build_model(const TrainConfig& cfg, const nets::Net
 
 void make_optimizer(Session& s) {
     s.model->to(s.device);
+    // NHWC weights on CPU (oneDNN's fast path; replaces the 4-D tensors, so before the groups).
+    if (s.device.is_cpu()) s.model->set_channels_last(true);
     s.model->set_trainable(s.cfg.unfreeze);
+    // --precision: the frozen trunk in bf16 (oneDNN AVX-512 / CUDA) or fp16 (CUDA); head in fp32.
+    if (s.cfg.precision == "bf16") s.model->set_trunk_dtype(torch::kBFloat16);
+    else if (s.cfg.precision == "fp16") s.model->set_trunk_dtype(torch::kHalf);
     std::vector<torch::optim::OptimizerParamGroup> groups;
     groups.emplace_back(s.model->head_parameters(),
                         std::make_unique<torch::optim::AdamOptions>(s.cfg.lr));
@@ -416,7 +421,7 @@ TrainResult train_resume(const std::string& run_dir, const TrainConfig& override
     const bool have_ckpt = fs::exists(s.dir / "checkpoint-last.ckpt");
     if (have_ckpt) {
         // Every parameter comes from the checkpoint: no need to read the pretrained file.
-        s.model = std::make_unique<nets::Model>(spec);
+        s.model = std::make_unique<nets::Model>(spec, nets::Model::Init::None);
     } else {
         s.model = build_model(s.cfg, spec);  // killed before the first checkpoint: start over
     }
