@@ -12,6 +12,10 @@
 
 namespace fs = std::filesystem;
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 namespace catdog::train {
 
 namespace {
@@ -63,6 +67,11 @@ void predict_files(const std::string& run_dir, const std::vector<std::string>& f
             }
             emit(p, run.labels);
         }
+#ifdef __GLIBC__
+        // Hand freed batch memory back to the OS: otherwise glibc's heaps keep growing with
+        // the number of files (seen: 321 MB for 100 files, 651 MB for 1,000).
+        malloc_trim(0);
+#endif
     }
 }
 

@@ -338,9 +338,67 @@ def mode_outdir(a):
     check(not os.path.exists(target), "a partial run folder was left behind")
 
 
+def mode_diskfull(a):
+    """An output folder on a full file system (a 3 MB tmpfs): one clear error, and whatever is
+    left in the run folder is complete (no temporary files, every JSON parses)."""
+    fresh(a.work)
+    data = os.path.join(a.work, "data")
+    subset(a.shared, data, 4, with_odd=False)
+    tflite = os.path.join(a.shared, "weights/mobilenet_v2_1.0_224_quant/mobilenet_v2_1.0_224_quant.tflite")
+    full = fresh(os.path.join(a.work, "full"))
+    m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", full], capture_output=True, text=True)
+    if not check(m.returncode == 0, f"cannot mount a small tmpfs to fill (needs root): {m.stderr.strip()}"):
+        return
+    try:
+        target = os.path.join(full, "run")
+        p = run([a.catdog, "train", "--data", data, "--backbone", "mobilenet_v2", "--weights", tflite,
+                 "--epochs", "1", "--batch-size", "8", "--device", "cpu", "--no-export", "--out", target])
+        print(p.stderr[-2000:], flush=True)
+        errs = [l for l in p.stderr.splitlines() if l.startswith("catdog train:")]
+        check(p.returncode != 0, "training on a full disk reported success")
+        check(len(errs) == 1 and "space" in errs[0].lower(), f"no one-line 'no space' error: {errs}")
+        if os.path.isdir(target):
+            left = sorted(os.listdir(target))
+            print("left in the run folder:", left, flush=True)
+            check(not [f for f in left if ".tmp" in f or f.endswith(".part")], f"partial files left: {left}")
+            for f in left:
+                if f.endswith(".json"):
+                    try:
+                        load_json(os.path.join(target, f))
+                    except Exception as e:  # noqa: BLE001 - any parse failure is the finding
+                        check(False, f"{f} is corrupt: {e}")
+    finally:
+        subprocess.run(["umount", full])
+
+
+def mode_predict1000(a):
+    """`catdog predict` on 1,000 files: peak RSS stays that of 300 files (nothing accumulates;
+    the allocator's working set settles within the first few batches)."""
+    fresh(a.work)
+    data = os.path.join(a.work, "data")
+    subset(a.shared, data, 4, with_odd=False)
+    tflite = os.path.join(a.shared, "weights/mobilenet_v2_1.0_224_quant/mobilenet_v2_1.0_224_quant.tflite")
+    runp = os.path.join(a.work, "run")
+    p = run([a.catdog, "train", "--data", data, "--backbone", "mobilenet_v2", "--weights", tflite,
+             "--epochs", "1", "--batch-size", "8", "--device", "cpu", "--no-export", "--out", runp])
+    if not check(p.returncode == 0, f"training the model to predict with failed: {p.stderr[-800:]}"):
+        return
+    kaggle = os.path.join(a.shared, "datasets", "dogs-vs-cats-3k")
+    files = sorted(os.path.join(kaggle, f) for f in os.listdir(kaggle))[:1000]
+    peaks = {}
+    for n in (300, 1000):
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", a.catdog, "predict", "--model", runp, "--json"] + files[:n],
+                           capture_output=True, text=True)
+        lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+        check(p.returncode == 0 and len(lines) == n, f"predict on {n} files: exit {p.returncode}, {len(lines)} lines")
+        peaks[n] = int(p.stderr.strip().splitlines()[-1]) / 1024
+    print(f"RESULT predict rss: peak {peaks[300]:.0f} MB for 300 files, {peaks[1000]:.0f} MB for 1,000", flush=True)
+    check(peaks[1000] <= 1.10 * peaks[300], f"peak RSS grew from {peaks[300]:.0f} to {peaks[1000]:.0f} MB")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["accuracy", "resume", "kill", "rss", "outdir"])
+    ap.add_argument("mode", choices=["accuracy", "resume", "kill", "rss", "outdir", "diskfull", "predict1000"])
     ap.add_argument("--catdog", required=True)
     ap.add_argument("--shared", required=True)
     ap.add_argument("--work", required=True)
