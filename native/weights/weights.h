@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include "catdog/one_line.h"
 
 namespace catdog::weights {
 
@@ -35,21 +36,7 @@ struct WeightMap {
 class WeightError : public std::runtime_error {
 public:
     WeightError(const std::string& file, const std::string& reason)
-        : std::runtime_error(one_line(file + ": " + reason)) {}
-    static std::string one_line(const std::string& s) {
-        std::string out;
-        out.reserve(s.size());
-        for (unsigned char c : s) {
-            if (c < 0x20 || c == 0x7f) {
-                out += "\\x";
-                out += "0123456789abcdef"[c >> 4];
-                out += "0123456789abcdef"[c & 15];
-            } else {
-                out += char(c);
-            }
-        }
-        return out;
-    }
+        : std::runtime_error(catdog::one_line_text(file + ": " + reason)) {}
 };
 
 }  // namespace catdog::weights

@@ -25,6 +25,7 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include "catdog/one_line.h"
 
 namespace catdog {
 
@@ -41,23 +42,7 @@ struct DecodeOptions {
 };
 
 // One line, "<name>: <format>: <reason>", e.g. "cat.1.jpg: JPEG: truncated stream".
-// Reasons can quote bytes of the file (stb_image names an unknown PNG chunk by its 4 raw type
-// bytes), so control characters are written as \xNN: the message stays one line (issue 6).
-inline std::string one_line_text(const std::string& s) {
-    std::string out;
-    out.reserve(s.size());
-    for (unsigned char c : s) {
-        if (c < 0x20 || c == 0x7f) {
-            out += "\\x";
-            out += "0123456789abcdef"[c >> 4];
-            out += "0123456789abcdef"[c & 15];
-        } else {
-            out += char(c);
-        }
-    }
-    return out;
-}
-
+// Reasons can quote bytes of the file, so the message goes through one_line_text (issue 6).
 class DecodeError : public std::runtime_error {
 public:
     DecodeError(const std::string& name, const std::string& format, const std::string& reason)
