@@ -23,7 +23,10 @@ void run_export(const ExportArgs& a) {
     exporter::ExportResult r = exporter::export_run(a.run, opt);
     std::printf("wrote %s (%.1f MiB)\n", r.onnx_path.c_str(), r.onnx_bytes / 1048576.0);
     if (opt.write_web)
-        std::printf("wrote %s (%.1f MiB)\n", r.web_path.c_str(), r.web_bytes / 1048576.0);
+        std::printf("wrote %s (%.1f MiB; %s)\n", r.web_path.c_str(), r.web_bytes / 1048576.0,
+                    r.calibration_photos ? ("int8 biases corrected on " + std::to_string(r.calibration_photos) +
+                                            " training photos").c_str()
+                                         : "no training photos found: int8 biases not corrected");
     std::printf("wrote %s\n", r.json_path.c_str());
 }
 

@@ -75,7 +75,7 @@ void setup(CLI::App& app) {
     app.add_option("--lr-gamma", cfg->lr_gamma, "step/exp: decay factor")->capture_default_str();
     app.add_option("--lr-decay", cfg->lr_decay, "inv: decay rate")->capture_default_str();
     app.add_option("--seed", cfg->seed, "random seed (split, order, crops, head init, dropout)")->capture_default_str();
-    app.add_option("--workers", cfg->workers, "decoding threads (0 = one per core, up to 8)")->capture_default_str();
+    app.add_option("--workers", cfg->workers, "decoding threads (0 = auto: beside a GPU one per core, up to 8; on a CPU decode each batch on the compute threads)")->capture_default_str();
     app.add_option("--device", cfg->device, "auto | cpu | cuda[:N]")->capture_default_str();
     app.add_option("--out", cfg->out, "run folder (default runs/<backbone>-<time>)");
     app.add_option("--resume", *resume, "continue the run in this folder where it stopped");
@@ -85,6 +85,12 @@ void setup(CLI::App& app) {
     app.add_option("--precision", cfg->precision,
                    "frozen trunk precision: fp32 | bf16 (CPU oneDNN / CUDA) | fp16 (CUDA); head stays fp32")
         ->capture_default_str();
+    app.add_flag("--cache-features", cfg->cache_features,
+                 "frozen backbone: run the trunk once per photo and view (center, flip, --cache-crops random "
+                 "crops), then train the head from the stored features");
+    app.add_option("--cache-crops", cfg->cache_crops, "--cache-features: seeded random-crop views per photo")
+        ->capture_default_str();
+    app.add_option("--threads", cfg->threads, "compute threads (0 = one per core)")->capture_default_str();
     app.add_flag("!--no-trunk-dropout", cfg->trunk_dropout,
                  "evaluate the frozen trunk without dropout (the seed trains it in train mode)");
     auto* g = app.add_option_group("test hooks");

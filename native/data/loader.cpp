@@ -1,6 +1,10 @@
 // data/loader.cpp - batch-building worker threads with bounded, in-order prefetch.
 #include "data/loader.h"
 
+#include <ATen/Parallel.h>
+#include <atomic>
+#include <cstring>
+
 #include <algorithm>
 #include <numeric>
 #include <torch/torch.h>
@@ -40,10 +44,11 @@ Loader::Loader(const std::vector<Sample>& samples, std::vector<size_t> order, Lo
                int64_t first_batch)
     : samples_(samples), order_(std::move(order)), opt_(opt) {
     if (opt_.batch_size < 1) throw std::invalid_argument("batch size must be at least 1");
-    opt_.workers = std::max(1, opt_.workers);
+    inline_ = opt_.workers <= 0;
     if (opt_.prefetch <= 0) opt_.prefetch = opt_.workers + 2;
     num_batches_ = ((int64_t)order_.size() + opt_.batch_size - 1) / opt_.batch_size;
     next_build_ = next_out_ = std::clamp<int64_t>(first_batch, 0, num_batches_);
+    if (inline_) return;
     for (int i = 0; i < opt_.workers; ++i) threads_.emplace_back([this] { work(); });
 }
 
@@ -91,32 +96,64 @@ Batch Loader::build(int64_t b) const {
 
     Batch out;
     out.number = b;
-    auto fopt = torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(opt_.pin_memory);
-    torch::Tensor images = torch::empty({end - begin, 3, crop, crop}, fopt);
-    std::vector<int64_t> labels;
+    const auto format = opt_.channels_last ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+    const catdog::Layout layout = opt_.channels_last ? catdog::Layout::HWC : catdog::Layout::CHW;
+    torch::Tensor images;
+    // A fresh 38 MB batch is mmapped and page-faulted in by glibc every time: reuse the last one
+    // when nothing else holds it (inline mode only; `spare_` is then the sole owner).
+    if (inline_ && spare_.defined() && spare_.storage().use_count() == 1 && spare_.size(0) >= end - begin)
+        images = spare_.narrow(0, 0, end - begin);
+    else
+        images = torch::empty({end - begin, 3, crop, crop},
+                              torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(opt_.pin_memory))
+                     .contiguous(format);
+    if (inline_ && !(spare_.defined() && images.is_alias_of(spare_))) spare_ = images;
     float* dst = images.data_ptr<float>();
     const uint64_t epoch_seed = splitmix64(splitmix64(opt_.seed) ^ (uint64_t)(opt_.epoch + 1));
 
-    for (int64_t k = begin; k < end; ++k) {
+    // Each photo into its own row (in parallel on the intra-op threads when inline), then the
+    // rows of photos that failed are squeezed out, keeping the order.
+    std::vector<std::string> errors(size_t(end - begin));
+    auto one = [&](int64_t k) {
         const size_t idx = order_[k];
         const Sample& s = samples_[idx];
         try {
             catdog::Image img = catdog::load_image(s.path, opt_.decode);
-            float* row = dst + (int64_t)out.indices.size() * per_image;
+            float* row = dst + (k - begin) * per_image;
             if (opt_.train) {
                 catdog::Rng rng(epoch_seed, idx);
-                catdog::to_tensor_normalize(catdog::train_crop(img, opt_.transform, rng), opt_.transform, row);
+                catdog::to_tensor_normalize(catdog::train_crop(img, opt_.transform, rng), opt_.transform, row, layout);
             } else {
-                catdog::val_tensor(img, opt_.transform, row);
+                catdog::val_tensor(img, opt_.transform, row, layout);
             }
-            out.indices.push_back(idx);
-            labels.push_back(s.label);
         } catch (const std::exception& e) {
             // DecodeError already reads "<file>: <format>: <reason>"; anything else gets the file.
             std::string msg = e.what();
             if (!dynamic_cast<const catdog::DecodeError*>(&e)) msg = s.path + ": " + msg;
-            out.failed.push_back({idx, msg});
+            errors[size_t(k - begin)] = msg.empty() ? s.path + ": failed" : msg;
         }
+    };
+    if (inline_) {
+        // Photos differ in size: threads take them one at a time rather than in fixed halves.
+        std::atomic<int64_t> next{begin};
+        at::parallel_for(0, at::get_num_threads(), 1, [&](int64_t, int64_t) {
+            for (int64_t k; (k = next++) < end;) one(k);
+        });
+    } else {
+        for (int64_t k = begin; k < end; ++k) one(k);
+    }
+    std::vector<int64_t> labels;
+    for (int64_t k = begin; k < end; ++k) {
+        const size_t idx = order_[k];
+        if (!errors[size_t(k - begin)].empty()) {
+            out.failed.push_back({idx, errors[size_t(k - begin)]});
+            continue;
+        }
+        const int64_t row = (int64_t)out.indices.size();
+        if (row != k - begin)
+            std::memmove(dst + row * per_image, dst + (k - begin) * per_image, size_t(per_image) * sizeof(float));
+        out.indices.push_back(idx);
+        labels.push_back(samples_[idx].label);
     }
     const int64_t n = (int64_t)out.indices.size();
     out.images = images.narrow(0, 0, n);
@@ -126,6 +163,12 @@ Batch Loader::build(int64_t b) const {
 }
 
 bool Loader::next(Batch& out) {
+    if (inline_) {
+        if (next_out_ >= num_batches_) return false;
+        out = Batch{};  // drop the caller's last batch first, so its buffer can be reused
+        out = build(next_out_++);
+        return true;
+    }
     std::unique_lock<std::mutex> lk(mu_);
     if (next_out_ >= num_batches_) return false;
     const int64_t b = next_out_;

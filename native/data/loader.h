@@ -3,7 +3,11 @@
 // One Loader walks one epoch: a fixed order of sample indices cut into batches. Workers build
 // whole batches (decode with catdog::load_image, then the shared core's train_crop or
 // val_tensor) while the caller computes on earlier ones; at most `prefetch` batches exist at
-// once, so memory is bounded whatever the dataset size. Batches come out in order, and every
+// once, so memory is bounded whatever the dataset size.
+// With workers = 0 there are no threads of its own: next() builds the batch right then, its
+// photos spread over LibTorch's intra-op threads. On a CPU that is faster than workers that
+// run beside the compute: oneDNN splits each op evenly over its threads, so one preempted by a
+// decoding worker holds up the whole op. Batches come out in order, and every
 // random draw comes from an Rng seeded by (seed, epoch, sample index), so the tensors never
 // depend on which thread built them or when.
 //
@@ -28,12 +32,13 @@ namespace catdog::data {
 struct LoaderOptions {
     catdog::TransformSpec transform;
     int batch_size = 64;
-    int workers = 2;
+    int workers = 2;             // decoding threads; 0 = inline on the intra-op threads
     int prefetch = 0;            // batches in flight (built or being built); 0 = workers + 2
     bool train = false;          // train: RandomCrop + HFlip; else Resize + CenterCrop
     uint64_t seed = 0;           // with `epoch`, seeds each sample's crop/flip
     int epoch = 0;
     bool pin_memory = false;     // page-locked batches for non-blocking copies to CUDA
+    bool channels_last = false;  // batches in NHWC memory (same values; oneDNN's CPU layout)
     catdog::DecodeOptions decode;
 };
 
@@ -81,6 +86,8 @@ private:
     std::map<int64_t, Batch> ready_;
     std::map<int64_t, std::exception_ptr> errors_;
     std::vector<std::thread> threads_;
+    bool inline_ = false;
+    mutable torch::Tensor spare_;  // inline: the last batch's buffer, reused once the caller drops it
 };
 
 // The epoch's visiting order: a Fisher-Yates shuffle seeded by (seed, epoch).

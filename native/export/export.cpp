@@ -3,6 +3,9 @@
 
 #include <map>
 #include <stdexcept>
+#include <fstream>
+#include "data/dataset.h"
+#include "data/loader.h"
 #include "train/atomic_write.h"
 #include "train/run.h"
 
@@ -72,17 +75,75 @@ ExportResult export_model(const nets::Model& model, const std::vector<std::strin
     r.onnx_bytes = export_onnx(spec, lookup, o, r.onnx_path);
     if (opt.write_web) {
         o.linear = opt.web_linear;
+        o.linear_input_mean = opt.linear_input_mean;
         r.web_bytes = export_onnx(spec, lookup, o, r.web_path);
     }
     train::write_file_atomic(r.json_path, catdog::model_info_to_json(make_model_info(spec, labels)));
     return r;
 }
 
-ExportResult export_run(const std::string& run_dir, const ExportOptions& opt) {
+std::map<std::string, std::vector<float>> calibrate_linears(nets::Model& model, const torch::Tensor& photos,
+                                                            const OnnxOptions& onnx) {
+    std::map<std::string, std::vector<float>> means;
+    const nets::NetSpec& spec = model.spec();
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < spec.layers.size(); ++i) {
+        const nets::Layer& L = spec.layers[i];
+        if (L.op != nets::Op::Linear || L.out_ch * L.in_ch < onnx.quantize_min_elements) continue;
+        const int from = L.inputs.empty() ? int(i) - 1 : L.inputs.at(0);
+        torch::Tensor x = from < 0 ? photos : model.run_to(photos, from);
+        torch::Tensor m = x.flatten(1).to(torch::kCPU, torch::kFloat).mean(0).contiguous();
+        means[L.name] = std::vector<float>(m.data_ptr<float>(), m.data_ptr<float>() + m.numel());
+    }
+    return means;
+}
+
+namespace {
+
+// Up to `limit` of the run's training photos (spread over the list), val transform; the ones
+// that are gone or fail to decode are skipped.
+torch::Tensor calibration_photos(const train::RunInfo& run, int64_t limit) {
+    std::ifstream f(run.dir + "/split.json");
+    if (!f) return {};
+    data::Split split;
+    try {
+        split = data::split_from_json(nlohmann::json::parse(f));
+    } catch (const std::exception&) {
+        return {};
+    }
+    std::vector<data::Sample> pick;
+    const size_t n = split.train.size();
+    for (int64_t k = 0; k < limit && size_t(k) < n; ++k) pick.push_back(split.train[size_t(k) * n / size_t(std::min<int64_t>(limit, n))]);
+    data::LoaderOptions lo;
+    lo.transform = run.transform;
+    lo.batch_size = 64;
+    lo.workers = 0;
+    std::vector<torch::Tensor> parts;
+    data::Loader loader(pick, data::sequential_order(pick.size()), lo);
+    data::Batch b;
+    while (loader.next(b))
+        if (b.images.size(0) > 0) parts.push_back(b.images.clone());
+    return parts.empty() ? torch::Tensor() : torch::cat(parts);
+}
+
+}  // namespace
+
+ExportResult export_run(const std::string& run_dir, const ExportOptions& opt_in) {
     train::RunInfo run = train::read_run(run_dir);
     auto model = train::load_run_model(run, torch::kCPU);
     try {
-        return export_model(*model, run.labels, run_dir, opt);
+        ExportOptions opt = opt_in;
+        int64_t calibrated = 0;
+        if (opt.write_web && opt.linear_input_mean.empty()) {
+            torch::Tensor photos = calibration_photos(run, 128);
+            if (photos.defined()) {
+                opt.linear_input_mean = calibrate_linears(*model, photos);
+                calibrated = photos.size(0);
+            }
+        }
+        ExportResult r = export_model(*model, run.labels, run_dir, opt);
+        r.calibration_photos = calibrated;
+        return r;
     } catch (const std::exception& e) {
         throw std::runtime_error(run_dir + ": export failed: " + e.what());
     }

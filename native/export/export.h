@@ -7,6 +7,7 @@
 // Every file is written atomically (temp + rename), so a killed export leaves no torn file.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 #include "catdog/model_info.h"
@@ -21,12 +22,20 @@ struct ExportOptions {
     // dequantizing the weights at each run; see the export tests for the numbers.
     WebLinear web_linear = WebLinear::Dynamic;
     bool write_web = true;
+    // Bias correction of the web model's int8 layers (see calibrate_linears); empty = none.
+    std::map<std::string, std::vector<float>> linear_input_mean;
 };
 
 struct ExportResult {
     std::string onnx_path, web_path, json_path;
     int64_t onnx_bytes = 0, web_bytes = 0;
+    int64_t calibration_photos = 0;   // export_run: training photos behind the bias correction
 };
+
+// The mean input of each Linear layer that the web model stores in int8, over `photos`
+// ([N,3,S,S], the val transform), for OnnxOptions::linear_input_mean.
+std::map<std::string, std::vector<float>> calibrate_linears(nets::Model& model, const torch::Tensor& photos,
+                                                            const OnnxOptions& onnx = {});
 
 // The model.json contents for a model: layers with shapes from NetSpec::infer_shapes.
 catdog::ModelInfo make_model_info(const nets::NetSpec& spec, const std::vector<std::string>& labels);
@@ -35,7 +44,9 @@ catdog::ModelInfo make_model_info(const nets::NetSpec& spec, const std::vector<s
 ExportResult export_model(const nets::Model& model, const std::vector<std::string>& labels,
                           const std::string& dir, const ExportOptions& opt = {});
 
-// Reads the run folder (train/run.h), loads its final model and exports into the folder.
+// Reads the run folder (train/run.h), loads its final model and exports into the folder. The
+// web model's bias correction uses up to 128 of the run's training photos when they are still
+// where split.json says (otherwise the web model is written without it).
 // Throws std::runtime_error with a one-line reason naming the folder.
 ExportResult export_run(const std::string& run_dir, const ExportOptions& opt = {});
 

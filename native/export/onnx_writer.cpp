@@ -117,15 +117,38 @@ void quantize_rows_int8(const float* w, int64_t rows, int64_t cols, std::vector<
 //-----------------------------------------------------------------------------
 namespace {
 
+// Bias correction (Nagel et al. 2019): rounding W shifts each output on average by
+// (W_q - W) . E[x]. ReLU features have a large mean, so that shift is systematic, not noise;
+// subtracting it from the bias removes it. E[x] comes from calibration photos.
+void correct_bias(const float* w, const std::vector<int8_t>& q, const std::vector<float>& scale, int64_t O,
+                  int64_t I, const float* mean, float* bias) {
+    for (int64_t r = 0; r < O; ++r) {
+        double shift = 0;
+        for (int64_t c = 0; c < I; ++c)
+            shift += (double(q[size_t(r * I + c)]) * scale[size_t(r)] - double(w[r * I + c])) * mean[c];
+        bias[r] = float(double(bias[r]) - shift);
+    }
+}
+
 // y = x W^T + b with W [out, in].
 void emit_linear(onnx::GraphProto& g, const Layer& L, const ParamLookup& params,
                  const OnnxOptions& opt, const std::string& in, const std::string& out) {
     const int64_t O = L.out_ch, I = L.in_ch;
     ParamView w = need(params, L.name + ".weight", {O, I});
     const std::string bname = L.name + ".bias";
-    if (L.bias) add_float(g, bname, {O}, need(params, bname, {O}).data);
-
     const bool quantize = opt.linear != WebLinear::None && O * I >= opt.quantize_min_elements;
+    std::vector<int8_t> q;
+    std::vector<float> scale;
+    if (quantize) quantize_rows_int8(w.data, O, I, q, scale);
+    if (L.bias) {
+        const float* b = need(params, bname, {O}).data;
+        std::vector<float> bias(b, b + O);
+        auto mean = opt.linear_input_mean.find(L.name);
+        if (quantize && mean != opt.linear_input_mean.end() && int64_t(mean->second.size()) == I)
+            correct_bias(w.data, q, scale, O, I, mean->second.data(), bias.data());
+        add_float(g, bname, {O}, bias.data());
+    }
+
     if (!quantize) {
         add_float(g, L.name + ".weight", {O, I}, w.data);
         std::vector<std::string> ins{in, L.name + ".weight"};
@@ -134,9 +157,6 @@ void emit_linear(onnx::GraphProto& g, const Layer& L, const ParamLookup& params,
         return;
     }
 
-    std::vector<int8_t> q;
-    std::vector<float> scale;
-    quantize_rows_int8(w.data, O, I, q, scale);
     std::vector<int8_t> zero(size_t(O), 0);
 
     if (opt.linear == WebLinear::Dequantize) {

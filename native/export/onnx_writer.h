@@ -10,6 +10,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 #include "nets/net_spec.h"
@@ -35,6 +36,9 @@ enum class WebLinear {
 struct OnnxOptions {
     WebLinear linear = WebLinear::None;
     int64_t quantize_min_elements = 1 << 20;  // Linear weights at least this big are quantized
+    // Mean input of each quantized Linear (by layer name) over calibration photos: its bias
+    // absorbs the mean error of the rounded weights. Layers without an entry are left as is.
+    std::map<std::string, std::vector<float>> linear_input_mean;
     int opset = 17;
     std::string producer = "catdog";
 };

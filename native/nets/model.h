@@ -48,6 +48,9 @@ public:
     // The layers after the feature layer (just the head Linear in both specs): [N,F] -> logits.
     torch::Tensor head(const torch::Tensor& features);
     torch::Tensor forward(const torch::Tensor& x, bool train, Taps* taps = nullptr);  // logits
+    // The output of spec().layers[last] for x in eval mode: export's calibration reads the
+    // inputs of quantized layers with it.
+    torch::Tensor run_to(const torch::Tensor& x, int last) { return run(x, 0, last, false, nullptr); }
 
     // Freezing: the head is always trainable; `unfreeze_last` also trains the last K
     // parameterised backbone layers (spec().backbone_param_layers()); K < 0 or K > count:

@@ -30,6 +30,9 @@ void validate(const TrainConfig& c) {
     if (c.lr_decay < 0) bad("--lr-decay must not be negative");
     if (c.precision != "fp32" && c.precision != "bf16" && c.precision != "fp16")
         bad("--precision must be fp32, bf16 or fp16");
+    if (c.cache_features && c.unfreeze != 0) bad("--cache-features needs a frozen backbone (no --unfreeze)");
+    if (c.cache_crops < 0 || c.cache_crops > 64) bad("--cache-crops must be between 0 and 64");
+    if (c.threads < 0) bad("--threads must be 0 (one per core) or more");
     if (c.precision != "fp32" && c.unfreeze != 0) bad("--precision " + c.precision + " needs a frozen backbone (no --unfreeze)");
 }
 
@@ -62,6 +65,8 @@ nlohmann::json to_json(const TrainConfig& c) {
         {"unfreeze", c.unfreeze},
         {"trunk_dropout", c.trunk_dropout},
         {"precision", c.precision},
+        {"cache_features", c.cache_features},
+        {"cache_crops", c.cache_crops},
         {"epochs", c.epochs},
         {"batch_size", c.batch_size},
         {"lr", c.lr},
@@ -96,6 +101,8 @@ TrainConfig config_from_json(const nlohmann::json& j) {
     get("unfreeze", c.unfreeze);
     get("trunk_dropout", c.trunk_dropout);
     get("precision", c.precision);
+    get("cache_features", c.cache_features);
+    get("cache_crops", c.cache_crops);
     get("epochs", c.epochs);
     get("batch_size", c.batch_size);
     get("lr", c.lr);

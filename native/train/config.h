@@ -24,6 +24,8 @@ struct TrainConfig {
     std::string strategy = "feature"; // feature | finetune
     int unfreeze = 0;                 // finetune: last K parameterised backbone layers
     bool trunk_dropout = true;        // the seed trains in train(): dropout in the frozen trunk
+    bool cache_features = false;      // frozen trunk once per (photo, view); the head trains from the store
+    int cache_crops = 2;              // cached views = center, flip and this many seeded random crops
     // Optimisation
     int epochs = 2;
     int batch_size = 64;
@@ -36,6 +38,7 @@ struct TrainConfig {
     uint64_t seed = 0;
     // Runtime (not part of the recipe: may change on resume)
     int workers = 0;                  // 0 = data::default_workers()
+    int threads = 0;                  // intra-op (compute) threads; 0 = one per core
     std::string device = "auto";      // auto | cpu | cuda | cuda:N
     std::string precision = "fp32";   // frozen trunk: fp32 | bf16 (CPU oneDNN, CUDA) | fp16 (CUDA)
     std::string out;                  // the run folder

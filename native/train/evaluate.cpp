@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <malloc.h>
+#include <thread>
 
 namespace catdog::train {
 
@@ -30,6 +31,11 @@ void tune_allocator() {
 #endif
 }
 
+void set_compute_threads(int n) {
+    if (n <= 0) n = (int)std::max(1u, std::thread::hardware_concurrency());
+    if (at::get_num_threads() != n) at::set_num_threads(n);
+}
+
 torch::Tensor trunk_in_chunks(nets::Model& model, const torch::Tensor& x, bool train) {
     const int64_t n = x.size(0), c = chunk_size(model);
     if (c <= 0 || n <= c) return model.trunk(x, train);
@@ -42,6 +48,28 @@ torch::Tensor infer_logits(nets::Model& model, const torch::Tensor& images) {
     torch::InferenceMode guard;
     auto x = images.to(model.device(), /*non_blocking=*/true).contiguous(torch::MemoryFormat::ChannelsLast);
     return model.head(trunk_in_chunks(model, x, /*train=*/false)).to(torch::kCPU, torch::kFloat32);
+}
+
+double add_scores(EvalResult& r, const torch::Tensor& logits, const torch::Tensor& labels,
+                  const std::vector<size_t>& indices) {
+    const size_t num_classes = (size_t)logits.size(1);
+    torch::Tensor loss = torch::nn::functional::cross_entropy(
+        logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+    torch::Tensor probs = torch::softmax(logits, 1).contiguous();
+    torch::Tensor pred = logits.argmax(1);
+    const float* p = probs.data_ptr<float>();
+    auto truths = labels.accessor<int64_t, 1>();
+    auto guesses = pred.accessor<int64_t, 1>();
+    for (size_t k = 0; k < indices.size(); ++k) {
+        const int truth = (int)truths[k], guess = (int)guesses[k];
+        r.confusion.add(truth, guess);
+        if (truth != guess) {
+            r.misclassified.push_back({indices[k], guess,
+                                       std::vector<float>(p + k * num_classes, p + (k + 1) * num_classes)});
+        }
+    }
+    r.n += (int64_t)indices.size();
+    return loss.item<double>();
 }
 
 EvalResult evaluate(nets::Model& model, const std::vector<data::Sample>& samples, size_t num_classes,
@@ -59,24 +87,7 @@ EvalResult evaluate(nets::Model& model, const std::vector<data::Sample>& samples
             r.failed.push_back(f);
         }
         if (b.indices.empty()) continue;
-        torch::Tensor logits = infer_logits(model, b.images);
-        torch::Tensor loss = torch::nn::functional::cross_entropy(
-            logits, b.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
-        loss_sum += loss.item<double>();
-        torch::Tensor probs = torch::softmax(logits, 1).contiguous();
-        torch::Tensor pred = logits.argmax(1);
-        const float* p = probs.data_ptr<float>();
-        auto truths = b.labels.accessor<int64_t, 1>();
-        auto guesses = pred.accessor<int64_t, 1>();
-        for (size_t k = 0; k < b.indices.size(); ++k) {
-            const int truth = (int)truths[k], guess = (int)guesses[k];
-            r.confusion.add(truth, guess);
-            if (truth != guess) {
-                r.misclassified.push_back({b.indices[k], guess,
-                                           std::vector<float>(p + k * num_classes, p + (k + 1) * num_classes)});
-            }
-        }
-        r.n += (int64_t)b.indices.size();
+        loss_sum += add_scores(r, infer_logits(model, b.images), b.labels, b.indices);
     }
     r.loss = r.n ? loss_sum / (double)r.n : std::nan("");
     return r;

@@ -34,9 +34,18 @@ torch::Tensor trunk_in_chunks(nets::Model& model, const torch::Tensor& x, bool t
 // after every batch. Call once before a loop over batches.
 void tune_allocator();
 
+// Intra-op (compute) threads: n, or one per core when n is 0. LibTorch's own default counts
+// physical cores as cpuinfo reads them, which on some VMs is 1 for 2 usable cores.
+void set_compute_threads(int n);
+
 // Logits for a CPU batch: copied to the model's device (non-blocking from pinned memory),
 // channels_last, eval mode, under InferenceMode.
 torch::Tensor infer_logits(nets::Model& model, const torch::Tensor& images);
+
+// Adds one batch's predictions (CPU float logits, [n, classes]) to r: confusion, misclassified,
+// n. Returns the batch's summed cross-entropy.
+double add_scores(EvalResult& r, const torch::Tensor& logits, const torch::Tensor& labels,
+                  const std::vector<size_t>& indices);
 
 // Runs the val transform over `samples` (opt.train is ignored) and scores the predictions.
 // `on_fail` sees each sample that failed to decode, in order.

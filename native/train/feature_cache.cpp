@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "train/evaluate.h"
 
 namespace catdog::train {
 
@@ -81,15 +82,18 @@ int FeatureCache::view_for(size_t index, int epoch, uint64_t seed) const {
                  (uint64_t)views_);
 }
 
-void FeatureCache::ensure_view(int v, nets::Model& model, data::LoaderOptions lo, const FailSink& on_fail) {
+bool FeatureCache::ensure_view(int v, nets::Model& model, data::LoaderOptions lo, const FailSink& on_fail,
+                               const Tick& tick) {
     if (v < 0 || v >= views_) throw std::out_of_range("feature cache: no view " + std::to_string(v));
-    if (have_view_[v]) return;
+    if (have_view_[v]) return true;
     lo.train = v >= 2;
     lo.epoch = kViewEpochBase + v;
     data::Loader loader(samples_, data::sequential_order(samples_.size()), lo);
     data::Batch b;
     const torch::Device dev = model.device();
+    int64_t done = 0;
     while (loader.next(b)) {
+        done += (int64_t)(b.indices.size() + b.failed.size());
         for (const auto& f : b.failed) {
             ok_[f.index] = 0;
             if (on_fail) on_fail(f);
@@ -104,26 +108,31 @@ void FeatureCache::ensure_view(int v, nets::Model& model, data::LoaderOptions lo
 #endif
             torch::Tensor x = b.images.to(dev, true);
             if (v == 1) x = x.flip({3});
-            feats = model.trunk(x, /*train=*/false).to(torch::kCPU, torch::kFloat).contiguous();
+            x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+            feats = trunk_in_chunks(model, x, /*train=*/false).to(torch::kCPU, torch::kFloat).contiguous();
         }
         const float* src = feats.data_ptr<float>();
         const int64_t dim = store_.dim();
         for (size_t k = 0; k < b.indices.size(); ++k)
             std::memcpy(store_.row((int64_t)b.indices[k] * views_ + v), src + (int64_t)k * dim,
                         (size_t)dim * sizeof(float));
+        if (tick && !tick(done)) return false;
     }
     have_view_[v] = true;
+    return true;
 }
 
 bool FeatureCache::batch(const std::vector<size_t>& indices, const std::vector<int>& views, torch::Tensor& feats,
-                         torch::Tensor& labels) const {
+                         torch::Tensor& labels, std::vector<size_t>* kept) const {
     std::vector<int64_t> rows, labs;
+    if (kept) kept->clear();
     for (size_t k = 0; k < indices.size(); ++k) {
         const size_t i = indices[k];
         if (!ok_[i]) continue;
         if (!have_view_.at(views[k])) throw std::logic_error("feature cache: view " + std::to_string(views[k]) + " not computed");
         rows.push_back((int64_t)i * views_ + views[k]);
         labs.push_back(samples_[i].label);
+        if (kept) kept->push_back(i);
     }
     if (rows.empty()) return false;
     feats = store_.gather(rows);

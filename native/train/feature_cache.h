@@ -56,18 +56,24 @@ public:
                  size_t ram_limit = size_t(1) << 30);
 
     using FailSink = std::function<void(const data::FailedSample&)>;
+    // Called after each trunk batch with the photos done so far; returning false stops the
+    // pass early (SIGINT): the view is then not stored and ensure_view returns false.
+    using Tick = std::function<bool(int64_t done)>;
     // Makes sure view `v` is stored for every photo: one trunk pass (eval mode, no grad) over
     // them, with the loader's threads decoding ahead. `lo` gives transform, batch, workers, seed.
-    void ensure_view(int v, nets::Model& model, data::LoaderOptions lo, const FailSink& on_fail);
+    bool ensure_view(int v, nets::Model& model, data::LoaderOptions lo, const FailSink& on_fail,
+                     const Tick& tick = {});
+    bool has_view(int v) const { return have_view_.at(v); }
 
-    // Features and labels for these sample indices, each under view views_for(...)[k]; photos
-    // that failed to decode are left out. Returns false when no row is left.
+    // Features and labels for these sample indices, each under views[k]; photos that failed to
+    // decode are left out (`kept` lists the indices that remain). Returns false when none is left.
     bool batch(const std::vector<size_t>& indices, const std::vector<int>& views, torch::Tensor& feats,
-               torch::Tensor& labels) const;
+               torch::Tensor& labels, std::vector<size_t>* kept = nullptr) const;
 
     // The view each photo gets in `epoch`: e < views -> e; later, a seeded draw per photo.
     int view_for(size_t index, int epoch, uint64_t seed) const;
     int views() const { return views_; }
+    static const char* view_name(int v) { return v == 0 ? "center" : v == 1 ? "flip" : "random crop"; }
     bool spilled() const { return store_.spilled(); }
     size_t bytes() const { return (size_t)samples_.size() * views_ * store_.dim() * sizeof(float); }
 

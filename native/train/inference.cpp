@@ -26,6 +26,7 @@ data::LoaderOptions loader_options(const RunInfo& run, const InferenceOptions& o
     lo.batch_size = std::max(1, opt.batch_size);
     lo.workers = opt.workers > 0 ? opt.workers : data::default_workers();
     lo.pin_memory = device.is_cuda();
+    lo.channels_last = device.is_cpu();  // the layout infer_logits feeds oneDNN
     return lo;
 }
 

@@ -4,6 +4,7 @@
 //   [Run state]     what a checkpoint records besides tensors (JSON)
 //   [Setup]         new run / resumed run -> a Session (model, optimizer, split, state)
 //   [Loop]          epochs, batches, stop requests, mid-epoch checkpoints
+//   [Cached epoch]  --cache-features: the head trains from stored trunk features
 //   [Epoch end]     validation, metrics.csv, best/last checkpoints
 //   [Finish]        model.ckpt, summary.json
 #include "train/trainer.h"
@@ -22,6 +23,7 @@
 #include "train/atomic_write.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
+#include "train/feature_cache.h"
 #include "train/progress.h"
 
 namespace fs = std::filesystem;
@@ -66,6 +68,9 @@ struct Session {
     std::unique_ptr<nets::Model> model;
     std::unique_ptr<torch::optim::Adam> opt;
     json st = initial_state();
+    // --cache-features: trunk outputs per (photo, view); built lazily, never checkpointed (a
+    // resumed run recomputes the views it needs: the eval-mode trunk is deterministic).
+    std::unique_ptr<FeatureCache> train_cache, val_cache;
 
     std::string path(const char* name) const { return (dir / name).string(); }
 
@@ -157,12 +162,34 @@ void write_metrics_csv(const Session& s) {
     write_file_atomic(s.path("metrics.csv"), csv);
 }
 
+// The val split's loss and confusion: through the model, or through the cached val features
+// (computed in the first epoch, then only the head runs).
+EvalResult validate_epoch(Session& s, const data::LoaderOptions& lo) {
+    auto on_fail = [&](const data::FailedSample& f) { s.report(f, s.split.val[f.index].path); };
+    if (!s.val_cache) return evaluate(*s.model, s.split.val, s.cfg.labels.size(), lo, on_fail);
+    s.val_cache->ensure_view(0, *s.model, lo, on_fail);
+    EvalResult r;
+    r.confusion = Confusion(s.cfg.labels.size());
+    double loss_sum = 0;
+    torch::NoGradGuard no_grad;
+    const size_t n = s.split.val.size(), bs = (size_t)s.cfg.batch_size;
+    for (size_t i = 0; i < n; i += bs) {
+        std::vector<size_t> idx(std::min(bs, n - i)), kept;
+        for (size_t k = 0; k < idx.size(); ++k) idx[k] = i + k;
+        torch::Tensor f, y;
+        if (!s.val_cache->batch(idx, std::vector<int>(idx.size(), 0), f, y, &kept)) continue;
+        torch::Tensor logits = s.model->head(f.to(s.device)).to(torch::kCPU, torch::kFloat);
+        loss_sum += add_scores(r, logits, y, kept);
+    }
+    r.loss = r.n ? loss_sum / (double)r.n : std::nan("");
+    return r;
+}
+
 void end_epoch(Session& s, int epoch, data::LoaderOptions lo) {
     const auto& labels = s.cfg.labels;
     std::printf("validating on %zu photos...\n", s.split.val.size());
     std::fflush(stdout);
-    EvalResult v = evaluate(*s.model, s.split.val, labels.size(), lo,
-                            [&](const data::FailedSample& f) { s.report(f, s.split.val[f.index].path); });
+    EvalResult v = validate_epoch(s, lo);
     const double train_loss = s.st["loss_n"].get<int64_t>() ? s.st["loss_sum"].get<double>() / s.st["loss_n"].get<double>() : NAN;
     const double img_s = s.st["epoch_secs"].get<double>() > 0 ? s.st["epoch_images"].get<double>() / s.st["epoch_secs"].get<double>() : 0.0;
     const double acc = v.confusion.accuracy();
@@ -235,6 +262,34 @@ void finish(Session& s) {
 // ---------------------------------------------------------------------------------------------
 // [Loop]
 // ---------------------------------------------------------------------------------------------
+// One optimisation step of the head (and any unfrozen layers) on a batch; returns the summed loss.
+double train_step(Session& s, const torch::Tensor& feats, const torch::Tensor& y) {
+    auto loss = torch::nn::functional::cross_entropy(s.model->head(feats), y);
+    s.opt->zero_grad();
+    loss.backward();
+    s.opt->step();
+    return loss.item<double>() * (double)y.size(0);
+}
+
+// Counts a finished batch into the run state: images, seconds, running loss.
+void count_batch(Session& s, int64_t number, int64_t n, double loss_sum, double dt) {
+    s.st["batch"] = number + 1;
+    s.st["loss_sum"] = s.st["loss_sum"].get<double>() + loss_sum;
+    s.st["loss_n"] = s.st["loss_n"].get<int64_t>() + n;
+    s.st["epoch_images"] = s.st["epoch_images"].get<int64_t>() + n;
+    s.st["epoch_secs"] = s.st["epoch_secs"].get<double>() + dt;
+    s.st["train_images"] = s.st["train_images"].get<int64_t>() + n;
+    s.st["train_secs"] = s.st["train_secs"].get<double>() + dt;
+}
+
+double epoch_rate(const Session& s) {
+    const double es = s.st["epoch_secs"].get<double>();
+    return es > 0 ? s.st["epoch_images"].get<double>() / es : 0.0;
+}
+double running_loss(const Session& s) {
+    return s.st["loss_n"].get<int64_t>() ? s.st["loss_sum"].get<double>() / s.st["loss_n"].get<double>() : NAN;
+}
+
 TrainResult run(Session& s) {
     const TrainConfig& cfg = s.cfg;
     struct SigGuard {
@@ -244,12 +299,21 @@ TrainResult run(Session& s) {
     } sig_guard;
 
     tune_allocator();
+    set_compute_threads(cfg.threads);
     data::LoaderOptions lo;
     lo.transform = cfg.transform;
     lo.batch_size = cfg.batch_size;
-    lo.workers = cfg.workers > 0 ? cfg.workers : data::default_workers();
+    // Default: worker threads ahead of a GPU; inline on the compute threads on a CPU.
+    lo.workers = cfg.workers > 0 ? cfg.workers : s.device.is_cuda() ? data::default_workers() : 0;
     lo.seed = cfg.seed;
     lo.pin_memory = s.device.is_cuda();
+    lo.channels_last = s.device.is_cpu();  // NHWC straight from the loader: no conversion copy
+    if (cfg.cache_features) {
+        // Past 1 GB the rows go to a file in the run folder (".tmp": a resume tidies it away).
+        const int64_t dim = cfg.feature_dim;
+        s.train_cache = std::make_unique<FeatureCache>(s.split.train, 2 + cfg.cache_crops, dim, s.path("features-train.tmp"));
+        s.val_cache = std::make_unique<FeatureCache>(s.split.val, 1, dim, s.path("features-val.tmp"));
+    }
 
     const int64_t ntrain = (int64_t)s.split.train.size();
     int batches_here = 0, epochs_here = 0;
@@ -260,71 +324,115 @@ TrainResult run(Session& s) {
         std::fflush(stdout);
         return TrainResult{TrainOutcome::Stopped, s.dir.string(), interrupted};
     };
+    auto stop_requested = [&] {
+        return g_stop_signal != 0 || (cfg.stop_after_batches > 0 && batches_here >= cfg.stop_after_batches);
+    };
+    // After each batch: a mid-epoch checkpoint when due or stopping. True = stop now.
+    auto after_batch = [&](int64_t number, int64_t num_batches) {
+        ++batches_here;
+        const bool mid_epoch = number + 1 < num_batches;
+        const bool stop = stop_requested();
+        const bool due = (cfg.checkpoint_every > 0 && (number + 1) % cfg.checkpoint_every == 0) ||
+                         (cfg.checkpoint_secs > 0 && seconds_since(last_ckpt) >= cfg.checkpoint_secs);
+        if (mid_epoch && (stop || due)) {
+            save_checkpoint(s.path("checkpoint-last.ckpt"), *s.model, s.opt.get(), s.st);
+            last_ckpt = Clock::now();
+        }
+        return mid_epoch && stop;
+    };
 
     for (int epoch = s.st["epoch"].get<int>(); epoch < cfg.epochs; ++epoch) {
         set_lr(s, lr_factor(cfg, epoch));
         lo.epoch = epoch;
         lo.train = true;
         const int64_t first = s.st["batch"].get<int64_t>();
-        data::Loader loader(s.split.train, data::shuffled_order(ntrain, cfg.seed, epoch), lo, first);
-        Progress bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(cfg.epochs), ntrain,
-                     std::min<int64_t>(first * cfg.batch_size, ntrain));
-        data::Batch b;
-        for (;;) {
-            auto t0 = Clock::now();
-            if (!loader.next(b)) break;
-            for (auto& f : b.failed) s.report(f, s.split.train[f.index].path);
-            const int64_t n = (int64_t)b.indices.size();
-            if (n > 0) {
-                // Dropout masks come from (seed, epoch, batch): the same after a resume.
-                torch::manual_seed(mix(cfg.seed, (uint64_t)epoch << 32 | (uint64_t)b.number));
-                auto x = b.images.to(s.device, true).contiguous(torch::MemoryFormat::ChannelsLast);
-                auto y = b.labels.to(s.device, true);
-                torch::Tensor feats;
-                if (cfg.unfreeze > 0) {
-                    feats = s.model->trunk(x, cfg.trunk_dropout);
-                } else {
-                    torch::NoGradGuard no_grad;  // frozen trunk: no autograd graph at all
-                    feats = trunk_in_chunks(*s.model, x, cfg.trunk_dropout);
+        const std::string title = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(cfg.epochs);
+        if (s.train_cache) {
+            // ---- [Cached epoch] the trunk runs only for views not stored yet ----
+            FeatureCache& cache = *s.train_cache;
+            const int views = cache.views();
+            double view_secs = 0;  // trunk time: counted as training time once the bar is done
+            for (int v = 0; v < views; ++v) {
+                if (cache.has_view(v) || (epoch < views && v != epoch)) continue;
+                Progress pb("features: view " + std::to_string(v + 1) + "/" + std::to_string(views) + " (" +
+                                FeatureCache::view_name(v) + ")", ntrain);
+                const auto t0 = Clock::now();
+                const bool done = cache.ensure_view(
+                    v, *s.model, lo, [&](const data::FailedSample& f) { s.report(f, s.split.train[f.index].path); },
+                    [&](int64_t n) {
+                        pb.update(n, (double)n / std::max(1e-9, seconds_since(t0)), NAN);
+                        return g_stop_signal == 0;
+                    });
+                pb.finish();
+                view_secs += seconds_since(t0);
+                if (!done) {
+                    count_batch(s, first - 1, 0, 0.0, view_secs);
+                    save_checkpoint(s.path("checkpoint-last.ckpt"), *s.model, s.opt.get(), s.st);
+                    return stopped(true);
                 }
-                auto loss = torch::nn::functional::cross_entropy(s.model->head(feats), y);
-                s.opt->zero_grad();
-                loss.backward();
-                s.opt->step();
-                s.st["loss_sum"] = s.st["loss_sum"].get<double>() + loss.item<double>() * (double)n;
-                s.st["loss_n"] = s.st["loss_n"].get<int64_t>() + n;
             }
-            const double dt = seconds_since(t0);
-            s.st["batch"] = b.number + 1;
-            s.st["epoch_images"] = s.st["epoch_images"].get<int64_t>() + n;
-            s.st["epoch_secs"] = s.st["epoch_secs"].get<double>() + dt;
-            s.st["train_images"] = s.st["train_images"].get<int64_t>() + n;
-            s.st["train_secs"] = s.st["train_secs"].get<double>() + dt;
-            const double es = s.st["epoch_secs"].get<double>();
-            bar.update(std::min<int64_t>((b.number + 1) * cfg.batch_size, ntrain),
-                       es > 0 ? s.st["epoch_images"].get<double>() / es : 0.0,
-                       s.st["loss_n"].get<int64_t>() ? s.st["loss_sum"].get<double>() / s.st["loss_n"].get<double>() : NAN);
-
-            ++batches_here;
-            const bool mid_epoch = b.number + 1 < loader.num_batches();
-            const bool stop = g_stop_signal != 0 || (cfg.stop_after_batches > 0 && batches_here >= cfg.stop_after_batches);
-            const bool due = (cfg.checkpoint_every > 0 && (b.number + 1) % cfg.checkpoint_every == 0) ||
-                             (cfg.checkpoint_secs > 0 && seconds_since(last_ckpt) >= cfg.checkpoint_secs);
-            if (mid_epoch && (stop || due)) {
-                save_checkpoint(s.path("checkpoint-last.ckpt"), *s.model, s.opt.get(), s.st);
-                last_ckpt = Clock::now();
+            const std::vector<size_t> order = data::shuffled_order(ntrain, cfg.seed, epoch);
+            const int64_t bs = cfg.batch_size, num_batches = (ntrain + bs - 1) / bs;
+            Progress bar(title, ntrain, std::min<int64_t>(first * bs, ntrain));
+            for (int64_t b = first; b < num_batches; ++b) {
+                const auto t0 = Clock::now();
+                std::vector<size_t> idx(order.begin() + b * bs, order.begin() + std::min(ntrain, (b + 1) * bs));
+                std::vector<int> vs(idx.size());
+                for (size_t k = 0; k < idx.size(); ++k) vs[k] = cache.view_for(idx[k], epoch, cfg.seed);
+                torch::Tensor f, y;
+                double loss_sum = 0;
+                int64_t n = 0;
+                if (cache.batch(idx, vs, f, y)) {
+                    loss_sum = train_step(s, f.to(s.device), y.to(s.device));
+                    n = y.size(0);
+                }
+                count_batch(s, b, n, loss_sum, seconds_since(t0));
+                bar.update(std::min<int64_t>((b + 1) * bs, ntrain), epoch_rate(s), running_loss(s));
+                if (after_batch(b, num_batches)) {
+                    bar.finish();
+                    count_batch(s, b, 0, 0.0, view_secs);
+                    return stopped(g_stop_signal != 0);
+                }
             }
-            if (mid_epoch && stop) {
-                bar.finish();
-                return stopped(g_stop_signal != 0);
+            bar.finish();
+            count_batch(s, num_batches - 1, 0, 0.0, view_secs);
+        } else {
+            data::Loader loader(s.split.train, data::shuffled_order(ntrain, cfg.seed, epoch), lo, first);
+            Progress bar(title, ntrain, std::min<int64_t>(first * cfg.batch_size, ntrain));
+            data::Batch b;
+            for (;;) {
+                auto t0 = Clock::now();
+                if (!loader.next(b)) break;
+                for (auto& f : b.failed) s.report(f, s.split.train[f.index].path);
+                const int64_t n = (int64_t)b.indices.size();
+                double loss_sum = 0;
+                if (n > 0) {
+                    // Dropout masks come from (seed, epoch, batch): the same after a resume.
+                    torch::manual_seed(mix(cfg.seed, (uint64_t)epoch << 32 | (uint64_t)b.number));
+                    auto x = b.images.to(s.device, true).contiguous(torch::MemoryFormat::ChannelsLast);
+                    auto y = b.labels.to(s.device, true);
+                    torch::Tensor feats;
+                    if (cfg.unfreeze > 0) {
+                        feats = s.model->trunk(x, cfg.trunk_dropout);
+                    } else {
+                        torch::NoGradGuard no_grad;  // frozen trunk: no autograd graph at all
+                        feats = trunk_in_chunks(*s.model, x, cfg.trunk_dropout);
+                    }
+                    loss_sum = train_step(s, feats, y);
+                }
+                count_batch(s, b.number, n, loss_sum, seconds_since(t0));
+                bar.update(std::min<int64_t>((b.number + 1) * cfg.batch_size, ntrain), epoch_rate(s), running_loss(s));
+                if (after_batch(b.number, loader.num_batches())) {
+                    bar.finish();
+                    return stopped(g_stop_signal != 0);
+                }
             }
+            bar.finish();
         }
-        bar.finish();
         end_epoch(s, epoch, lo);
         last_ckpt = Clock::now();
         ++epochs_here;
-        const bool stop = g_stop_signal != 0 || (cfg.stop_after_batches > 0 && batches_here >= cfg.stop_after_batches) ||
-                          (cfg.stop_after_epoch > 0 && epochs_here >= cfg.stop_after_epoch);
+        const bool stop = stop_requested() || (cfg.stop_after_epoch > 0 && epochs_here >= cfg.stop_after_epoch);
         if (stop && epoch + 1 < cfg.epochs) return stopped(g_stop_signal != 0);
     }
     finish(s);
@@ -399,6 +507,7 @@ TrainResult train_resume(const std::string& run_dir, const TrainConfig& override
     }
     // Runtime settings may change on resume; the recipe may not.
     s.cfg.workers = overrides.workers;
+    s.cfg.threads = overrides.threads;
     if (!overrides.device.empty() && overrides.device != "auto") s.cfg.device = overrides.device;
     s.cfg.checkpoint_secs = overrides.checkpoint_secs;
     s.cfg.checkpoint_every = overrides.checkpoint_every;

@@ -118,7 +118,7 @@ Image train_crop(const Image& img, const TransformSpec& spec, Rng& rng) {
     return out;
 }
 
-void to_tensor_normalize(const Image& crop, const TransformSpec& spec, float* out) {
+void to_tensor_normalize(const Image& crop, const TransformSpec& spec, float* out, Layout layout) {
     const size_t n = static_cast<size_t>(crop.w) * crop.h;
     if (crop.rgb.size() != n * 3) throw std::invalid_argument("to_tensor_normalize: bad image");
     // The result depends only on (value, channel): build the 3 x 256 entries with torch's
@@ -132,6 +132,15 @@ void to_tensor_normalize(const Image& crop, const TransformSpec& spec, float* ou
             lut[c][v] = x / spec.std[c];
         }
     }
+    if (layout == Layout::HWC) {
+        const uint8_t* p = crop.rgb.data();
+        for (size_t i = 0; i < n; ++i, p += 3, out += 3) {
+            out[0] = lut[0][p[0]];
+            out[1] = lut[1][p[1]];
+            out[2] = lut[2][p[2]];
+        }
+        return;
+    }
     float* o0 = out;
     float* o1 = out + n;
     float* o2 = out + 2 * n;
@@ -143,8 +152,8 @@ void to_tensor_normalize(const Image& crop, const TransformSpec& spec, float* ou
     }
 }
 
-void val_tensor(const Image& img, const TransformSpec& spec, float* out) {
-    to_tensor_normalize(val_crop(img, spec), spec, out);
+void val_tensor(const Image& img, const TransformSpec& spec, float* out, Layout layout) {
+    to_tensor_normalize(val_crop(img, spec), spec, out, layout);
 }
 
 }  // namespace catdog

@@ -126,13 +126,13 @@ void split_photos(size_t ntrain, Photos& train, Photos& eval) {
     }
 }
 
-// Writes photos as input batch files of up to 64 images; returns their paths.
+// Writes photos as input batch files of up to `per_file` images; returns their paths.
 std::vector<std::string> write_batches(const std::string& dir, const std::vector<std::string>& paths,
-                                       const TransformSpec& spec) {
+                                       const TransformSpec& spec, size_t per_file = 64) {
     std::vector<std::string> files;
-    for (size_t i = 0; i < paths.size(); i += 64) {
-        std::vector<std::string> chunk(paths.begin() + i, paths.begin() + std::min(paths.size(), i + 64));
-        files.push_back(dir + "/batch" + std::to_string(files.size()) + ".bin");
+    for (size_t i = 0; i < paths.size(); i += per_file) {
+        std::vector<std::string> chunk(paths.begin() + i, paths.begin() + std::min(paths.size(), i + per_file));
+        files.push_back(dir + "/batch" + std::to_string(per_file) + "_" + std::to_string(files.size()) + ".bin");
         write_f32(files.back(), photo_batch(chunk, spec));
     }
     return files;
@@ -251,7 +251,11 @@ TEST_CASE("alexnet model.web.onnx: int8 size and top-1 agreement on val split + 
     train_head(m, trunk_features(m, train.paths), train.y(), 300);
 
     const std::string dir = work_dir("alexnet_int8");
-    exporter::ExportResult r = exporter::export_model(m, {"cat", "dog"}, dir);
+    // Bias correction from the training photos, as export_run does from a run's split.
+    exporter::ExportOptions eo;
+    eo.linear_input_mean = exporter::calibrate_linears(m, photo_batch(train.paths, m.spec().transform));
+    REQUIRE(eo.linear_input_mean.size() == 2);  // classifier.1 and classifier.4
+    exporter::ExportResult r = exporter::export_model(m, {"cat", "dog"}, dir, eo);
     std::printf("  alexnet (2 classes): model.onnx %.1f MiB (%.1f MB), model.web.onnx %.1f MiB (%.1f MB)\n",
                 r.onnx_bytes / 1048576.0, r.onnx_bytes / 1e6, r.web_bytes / 1048576.0, r.web_bytes / 1e6);
     CHECK(r.web_bytes <= 64ll * 1024 * 1024);
@@ -263,10 +267,17 @@ TEST_CASE("alexnet model.web.onnx: int8 size and top-1 agreement on val split + 
         torch::NoGradGuard no_grad;
         ref = m.head(trunk_features(m, eval.paths));
     }
+    // fp32 in batches; the int8 model one photo per run, as the page runs it (its dynamic
+    // activation scale is then each photo's own, not a batch's).
     auto batches = write_batches(dir, eval.paths, m.spec().transform);
+    auto singles = write_batches(dir, eval.paths, m.spec().transform, 1);
     OrtResult fp32 = run_ort(r.onnx_path, batches, dir + "/fp32", "node", "logits");
-    OrtResult int8 = run_ort(r.web_path, batches, dir + "/int8", "node", "logits");
-    const torch::Tensor lf = fp32.out.at("logits"), lq = int8.out.at("logits");
+    std::vector<torch::Tensor> parts;  // a few hundred runs per node process (more crash onnxruntime-node)
+    for (size_t i = 0; i < singles.size(); i += 240) {
+        std::vector<std::string> some(singles.begin() + i, singles.begin() + std::min(singles.size(), i + 240));
+        parts.push_back(run_ort(r.web_path, some, dir + "/int8_" + std::to_string(i), "node", "logits").out.at("logits"));
+    }
+    const torch::Tensor lf = fp32.out.at("logits"), lq = torch::cat(parts);
     const torch::Tensor a = lf.argmax(1), b = lq.argmax(1);
     const int64_t n = a.size(0), same = (a == b).sum().item<int64_t>();
     const double agree = double(same) / n;
@@ -288,7 +299,8 @@ TEST_CASE("alexnet model.web.onnx: int8 size and top-1 agreement on val split + 
     // int8 error stays a few percent of the logit range, so no confident prediction flips.
     CHECK(dq <= 0.05 * scale);
     CHECK(same_sure == n_sure);
-    CHECK(agree >= 0.98);
+    // The issue asks 99.5 % with real weights; this random backbone has many near-ties.
+    CHECK(agree >= 0.99);
 }
 
 TEST_CASE("web model encodings: onnxruntime-web and -node speed (benchmark)", "[.bench]") {

@@ -49,11 +49,15 @@ bool random_flip(Rng& rng, double p = 0.5);
 Image val_crop(const Image& img, const TransformSpec& spec);
 Image train_crop(const Image& img, const TransformSpec& spec, Rng& rng);
 
-// ToTensor + Normalize: HWC uint8 -> CHW float32 in `out` (3 * h * w floats), computed as
-// torchvision does in float32: (v / 255 - mean) / std.
-void to_tensor_normalize(const Image& crop, const TransformSpec& spec, float* out);
+// How a float image is laid out: planar (torch's default, NCHW) or interleaved (channels_last,
+// NHWC: what oneDNN convolutions read on a CPU, so no conversion copy is needed).
+enum class Layout { CHW, HWC };
 
-// Convenience: val transform of an image straight to a CHW tensor of 3*crop*crop floats.
-void val_tensor(const Image& img, const TransformSpec& spec, float* out);
+// ToTensor + Normalize: HWC uint8 -> float32 in `out` (3 * h * w floats), computed as
+// torchvision does in float32: (v / 255 - mean) / std. Same values in either layout.
+void to_tensor_normalize(const Image& crop, const TransformSpec& spec, float* out, Layout layout = Layout::CHW);
+
+// Convenience: val transform of an image straight to 3*crop*crop floats.
+void val_tensor(const Image& img, const TransformSpec& spec, float* out, Layout layout = Layout::CHW);
 
 }  // namespace catdog
