@@ -429,6 +429,11 @@ TrainResult run(Session& s) {
             }
             bar.finish();
         }
+        if (s.st["epoch_images"].get<int64_t>() == 0) {
+            // Every training photo failed: there is nothing to learn from (the loss would be NaN).
+            throw std::runtime_error(cfg.data + ": none of the " + std::to_string(ntrain) +
+                                     " training photos could be decoded (see the warnings above)");
+        }
         end_epoch(s, epoch, lo);
         last_ckpt = Clock::now();
         ++epochs_here;

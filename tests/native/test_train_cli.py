@@ -391,6 +391,19 @@ def mode_outdir(a):
     check(p.returncode != 0 and len(lines) == 1 and target in lines[0], f"unwritable --out: {p.returncode} {p.stderr}")
     check(not os.path.exists(target), "a partial run folder was left behind")
 
+    # A folder where no photo decodes: one clear error naming it, not a run of NaN losses.
+    bad = fresh(os.path.join(a.work, "all-corrupt"))
+    corrupt = [r["name"] for r in odd_rows(a.shared) if r["expected_label"] == "error"]
+    for i in range(10):
+        os.symlink(os.path.join(a.shared, "datasets", "odd", corrupt[i % len(corrupt)]),
+                   os.path.join(bad, f"{('cat', 'dog')[i % 2]}.{i}.jpg"))
+    p = run([a.catdog, "train", "--data", bad, "--backbone", "mobilenet_v2", "--weights", tflite,
+             "--epochs", "1", "--device", "cpu", "--no-export", "--out", os.path.join(a.work, "all-corrupt-run")])
+    errs = [l for l in p.stderr.splitlines() if l.startswith("catdog train: ")]
+    print(p.stdout[-300:], p.stderr[-600:], flush=True)
+    check(p.returncode not in (0, 130) and len(errs) == 1 and "none of the" in errs[0] and bad in errs[0],
+          f"all-corrupt folder: exit {p.returncode}: {p.stderr[-400:]}")
+
 
 def mode_diskfull(a):
     """An output folder on a full file system (a 3 MB tmpfs): one clear error, and whatever is
