@@ -9,7 +9,7 @@ namespace {
 
 struct ExportArgs {
     std::string run;
-    std::string web_linear = "dynamic";
+    std::string web_linear = "dequantize";
     bool no_web = false;
 };
 
@@ -35,8 +35,8 @@ const RegisterCommand reg{{"export", "Write model.onnx, model.web.onnx (int8) an
         auto a = std::make_shared<ExportArgs>();
         app.add_option("--model", a->run, "Run folder (from catdog train)")->required();
         app.add_option("--web-linear", a->web_linear,
-                       "Web model's large Linear layers: dynamic (int8, DynamicQuantizeLinear + "
-                       "MatMulInteger), dequantize (int8 + DequantizeLinear) or fp32")
+                       "Web model's large Linear layers: dequantize (int8 + DequantizeLinear, folded to fp32 by "
+                       "the page at load), dynamic (int8, DynamicQuantizeLinear + MatMulInteger) or fp32")
             ->capture_default_str();
         app.add_flag("--no-web", a->no_web, "Skip model.web.onnx");
         app.callback([a] { run_export(*a); });

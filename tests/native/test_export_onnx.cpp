@@ -267,15 +267,16 @@ TEST_CASE("alexnet model.web.onnx: int8 size and top-1 agreement on val split + 
         torch::NoGradGuard no_grad;
         ref = m.head(trunk_features(m, eval.paths));
     }
-    // fp32 in batches; the int8 model one photo per run, as the page runs it (its dynamic
-    // activation scale is then each photo's own, not a batch's).
+    // fp32 in batches; the int8 model as the page runs it: one photo per run, DequantizeLinear
+    // folded at load (and a Dynamic encoding's activation scale is each photo's own).
     auto batches = write_batches(dir, eval.paths, m.spec().transform);
     auto singles = write_batches(dir, eval.paths, m.spec().transform, 1);
     OrtResult fp32 = run_ort(r.onnx_path, batches, dir + "/fp32", "node", "logits");
     std::vector<torch::Tensor> parts;  // a few hundred runs per node process (more crash onnxruntime-node)
     for (size_t i = 0; i < singles.size(); i += 240) {
         std::vector<std::string> some(singles.begin() + i, singles.begin() + std::min(singles.size(), i + 240));
-        parts.push_back(run_ort(r.web_path, some, dir + "/int8_" + std::to_string(i), "node", "logits").out.at("logits"));
+        parts.push_back(run_ort(r.web_path, some, dir + "/int8_" + std::to_string(i), "node", "logits", 0, true)
+                            .out.at("logits"));
     }
     const torch::Tensor lf = fp32.out.at("logits"), lq = torch::cat(parts);
     const torch::Tensor a = lf.argmax(1), b = lq.argmax(1);
@@ -299,8 +300,7 @@ TEST_CASE("alexnet model.web.onnx: int8 size and top-1 agreement on val split + 
     // int8 error stays a few percent of the logit range, so no confident prediction flips.
     CHECK(dq <= 0.05 * scale);
     CHECK(same_sure == n_sure);
-    // The issue asks 99.5 % with real weights; this random backbone has many near-ties.
-    CHECK(agree >= 0.99);
+    CHECK(agree >= 0.995);
 }
 
 TEST_CASE("web model encodings: onnxruntime-web and -node speed (benchmark)", "[.bench]") {
@@ -308,14 +308,15 @@ TEST_CASE("web model encodings: onnxruntime-web and -node speed (benchmark)", "[
     nets::Model m(nets::make_spec("alexnet", 2));
     const std::string dir = work_dir("web_bench");
     write_f32(dir + "/input.bin", photo_batch(holdout(1), m.spec().transform));
-    for (auto [name, enc] : {std::pair{"fp32", exporter::WebLinear::None},
-                             std::pair{"dequantize", exporter::WebLinear::Dequantize},
-                             std::pair{"dynamic", exporter::WebLinear::Dynamic}}) {
+    for (auto [name, enc, fold] : {std::tuple{"fp32", exporter::WebLinear::None, false},
+                                   std::tuple{"dequantize", exporter::WebLinear::Dequantize, false},
+                                   std::tuple{"dq folded", exporter::WebLinear::Dequantize, true},
+                                   std::tuple{"dynamic", exporter::WebLinear::Dynamic, false}}) {
         exporter::ExportOptions opt;
         opt.web_linear = enc;
         auto r = exporter::export_model(m, {"cat", "dog"}, dir, opt);
         for (const std::string backend : {"web", "node"}) {
-            OrtResult o = run_ort(r.web_path, {dir + "/input.bin"}, dir + "/" + backend, backend, "logits", 10);
+            OrtResult o = run_ort(r.web_path, {dir + "/input.bin"}, dir + "/" + backend, backend, "logits", 10, fold);
             std::vector<double> t = o.meta.at("run_ms").get<std::vector<double>>();
             std::sort(t.begin() + 1, t.end());
             std::printf("  %-10s %5.1f MiB  onnxruntime-%s: create %.0f ms, median run %.1f ms (1 thread, 1 image)\n",

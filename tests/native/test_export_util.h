@@ -72,13 +72,14 @@ struct OrtResult {
 // Runs node + onnxruntime on the given input batch files; returns every fetched output.
 inline OrtResult run_ort(const std::string& model, const std::vector<std::string>& inputs,
                          const std::string& out_dir, const std::string& backend = "node",
-                         const std::string& fetch = "", int bench = 0) {
+                         const std::string& fetch = "", int bench = 0, bool fold_dq = false) {
     std::string files;
     for (auto& f : inputs) files += (files.empty() ? "" : ",") + f;
     std::string cmd = "node " + catdog_test::source_dir() + "/tests/reference/ort_parity.mjs --model '" +
                       model + "' --input '" + files + "' --shape -1,3,224,224 --out '" + out_dir +
                       "' --backend " + backend + " --bench " + std::to_string(bench);
     if (!fetch.empty()) cmd += " --outputs " + fetch;
+    if (fold_dq) cmd += " --fold-dq 1";
     INFO("reference command: " << cmd);
     REQUIRE(std::system(cmd.c_str()) == 0);
     OrtResult r;

@@ -35,6 +35,8 @@ const files = args.input.split(',');
 
 const opts = backend === 'web' ? { executionProviders: ['wasm'] }
                                 : { intraOpNumThreads: threads, interOpNumThreads: 1 };
+// --fold-dq 1: as web/model.js does, let ORT fold DequantizeLinear initializers into float32.
+if (args['fold-dq'] === '1') opts.extra = { session: { disable_quant_qdq: '1' } };
 let t0 = performance.now();
 const session = await ort.InferenceSession.create(new Uint8Array(fs.readFileSync(args.model)), opts);
 const createMs = performance.now() - t0;
