@@ -4,7 +4,8 @@
 # dogs-vs-cats-3k, 1 epoch. MobileNet V2 uses ../shared's TFLite weights; AlexNet uses random
 # weights (torchvision's are not on this machine). Set CATDOG_WEB_RUN to use an existing run.
 set -euo pipefail
-CATDOG=$1 SHARED=$2 OUT=$3 BACKBONE=${4:-mobilenet_v2}
+CATDOG=$1 OUT=$3 BACKBONE=${4:-mobilenet_v2}
+SHARED=$(realpath "$2")  # the photo links below must not depend on where they sit
 if [ -n "${CATDOG_WEB_RUN:-}" ]; then
   [ -f "$CATDOG_WEB_RUN/model.web.onnx" ] || { echo "CATDOG_WEB_RUN=$CATDOG_WEB_RUN: no model.web.onnx" >&2; exit 1; }
   rm -rf "$OUT"; mkdir -p "$(dirname "$OUT")"; ln -sfn "$(realpath "$CATDOG_WEB_RUN")" "$OUT"; exit 0
