@@ -1,5 +1,6 @@
 // data/loader.cpp - batch-building worker threads with bounded, in-order prefetch.
 #include "data/loader.h"
+#include "data/seed_mix.h"
 
 #include <ATen/Parallel.h>
 #include <atomic>
@@ -10,17 +11,6 @@
 #include <torch/torch.h>
 
 namespace catdog::data {
-
-namespace {
-
-uint64_t splitmix64(uint64_t x) {
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
-}  // namespace
 
 std::vector<size_t> sequential_order(size_t n) {
     std::vector<size_t> v(n);

@@ -1,5 +1,6 @@
 // train/feature_cache.cpp - stored trunk features per (photo, view), in RAM or mmapped.
 #include "train/feature_cache.h"
+#include "data/seed_mix.h"
 
 #include <cstring>
 #include <fcntl.h>
@@ -11,13 +12,6 @@
 namespace catdog::train {
 
 namespace {
-
-uint64_t splitmix64(uint64_t x) {
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
 
 // Random-crop views draw their crops like a training epoch far past any real one.
 constexpr int kViewEpochBase = 1 << 20;
@@ -78,7 +72,7 @@ FeatureCache::FeatureCache(const std::vector<data::Sample>& samples, int views, 
 
 int FeatureCache::view_for(size_t index, int epoch, uint64_t seed) const {
     if (epoch < views_) return epoch;
-    return (int)(splitmix64(splitmix64(seed ^ 0xfea7'0000'0000ull) ^ ((uint64_t)epoch << 32) ^ index) %
+    return (int)(data::splitmix64(data::splitmix64(seed ^ 0xfea7'0000'0000ull) ^ ((uint64_t)epoch << 32) ^ index) %
                  (uint64_t)views_);
 }
 

@@ -282,6 +282,12 @@ void count_batch(Session& s, int64_t number, int64_t n, double loss_sum, double 
     s.st["train_secs"] = s.st["train_secs"].get<double>() + dt;
 }
 
+// Trunk time of a cached epoch's feature passes: training time, with no batch of its own.
+void add_train_time(Session& s, double secs) {
+    s.st["epoch_secs"] = s.st["epoch_secs"].get<double>() + secs;
+    s.st["train_secs"] = s.st["train_secs"].get<double>() + secs;
+}
+
 double epoch_rate(const Session& s) {
     const double es = s.st["epoch_secs"].get<double>();
     return es > 0 ? s.st["epoch_images"].get<double>() / es : 0.0;
@@ -366,7 +372,7 @@ TrainResult run(Session& s) {
                 pb.finish();
                 view_secs += seconds_since(t0);
                 if (!done) {
-                    count_batch(s, first - 1, 0, 0.0, view_secs);
+                    add_train_time(s, view_secs);
                     save_checkpoint(s.path("checkpoint-last.ckpt"), *s.model, s.opt.get(), s.st);
                     return stopped(true);
                 }
@@ -390,12 +396,12 @@ TrainResult run(Session& s) {
                 bar.update(std::min<int64_t>((b + 1) * bs, ntrain), epoch_rate(s), running_loss(s));
                 if (after_batch(b, num_batches)) {
                     bar.finish();
-                    count_batch(s, b, 0, 0.0, view_secs);
+                    add_train_time(s, view_secs);
                     return stopped(g_stop_signal != 0);
                 }
             }
             bar.finish();
-            count_batch(s, num_batches - 1, 0, 0.0, view_secs);
+            add_train_time(s, view_secs);
         } else {
             data::Loader loader(s.split.train, data::shuffled_order(ntrain, cfg.seed, epoch), lo, first);
             Progress bar(title, ntrain, std::min<int64_t>(first * cfg.batch_size, ntrain));

@@ -1,5 +1,5 @@
 // Replays, natively and in the normal suite, every input the fuzzers ever broke on
-// (tests/fuzz/regressions/<target>/) through the fuzzers' own entry points
+// (tests/fixtures/fuzz-regressions/<target>/) through the fuzzers' own entry points
 // (tests/fuzz/fuzz_entry.h), and runs every file of ../shared/datasets/odd through the
 // decode -> resize -> crop -> normalise path, checking the outcome its MANIFEST gives:
 // a decoded image of the listed size for the format variants, one DecodeError line for
@@ -42,7 +42,7 @@ std::vector<std::string> files_in(const std::string& dir) {
 template <class F>
 int replay(const std::string& kind, F entry) {
     int n = 0;
-    for (const std::string& path : files_in(catdog_test::source_dir() + "/tests/fuzz/regressions/" + kind)) {
+    for (const std::string& path : files_in(catdog_test::source_dir() + "/tests/fixtures/fuzz-regressions/" + kind)) {
         INFO(path);
         const Bytes b = read_file(path);
         REQUIRE_NOTHROW(entry(b.data(), b.size()));
@@ -58,6 +58,9 @@ TEST_CASE("fuzz regressions replay through the fuzzers' entry points", "[fuzz][r
     const int pth = replay("pth", [](const uint8_t* d, size_t n) { catdog_fuzz::run_pth(d, n); });
     const int tflite = replay("tflite", [](const uint8_t* d, size_t n) { catdog_fuzz::run_tflite(d, n); });
     std::printf("fuzz regressions replayed: %d image, %d pth, %d tflite\n", image, pth, tflite);
+    CHECK(image >= 1);  // the saved inputs were found (an empty folder would test nothing)
+    CHECK(pth >= 1);
+    CHECK(tflite >= 2);
 }
 
 TEST_CASE("odd/: every file gives its MANIFEST result through decode -> crop -> normalise", "[odd]") {
