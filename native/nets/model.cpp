@@ -60,6 +60,7 @@ std::vector<int64_t> lrtb(const std::array<int, 4>& p) { return {p[1], p[3], p[0
 
 Model::Model(NetSpec spec) : Model(std::move(spec), Init::Random) {}
 
+
 Model::Model(NetSpec spec, Init init) : spec_(std::move(spec)) {
     spec_.infer_shapes();
     if (init == Init::Random) {
@@ -210,6 +211,7 @@ void Model::set_trunk_dtype(torch::ScalarType dtype) {
 torch::Tensor Model::trunk(const torch::Tensor& x, bool train, Taps* taps) {
     if (x.dim() != 4 || x.size(1) != 3)
         throw std::invalid_argument(spec_.backbone + ": input must be [N,3,H,W], got " + dims(x.sizes()));
+    if (torch::Tensor f; !taps && trunk_onednn(x, train, f)) return f;
     if (!lowp_.empty()) {
         for (const ParamInfo& p : spec_.params())
             if (p.layer <= spec_.feature_layer && params_.at(p.name).requires_grad())

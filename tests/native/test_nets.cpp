@@ -414,3 +414,73 @@ TEST_CASE("forward throughput", "[.bench]") {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The oneDNN trunk engine (onednn/trunk.h) against the same outside references
+// ---------------------------------------------------------------------------------------
+TEST_CASE("onednn engine: alexnet logits match torchvision's", "[nets][alexnet][onednn]") {
+    REQUIRE(Model::onednn_available());  // scripts/setup installs libdnnl-dev
+    auto ref = load_dict(fixtures() + "/alexnet_ref.pt");
+    const torch::Tensor x = ref.at("input").toTensor();
+    const torch::Tensor want = ref.at("logits").toTensor();
+    for (bool channels_last : {false, true}) {
+        DYNAMIC_SECTION((channels_last ? "channels_last" : "contiguous")) {
+            Model m(nets::make_spec("alexnet", 1000));
+            m.load(nets::load_pretrained("alexnet", fixtures() + "/alexnet_zip.pth"), true);
+            m.set_channels_last(channels_last);
+            m.set_trunk_engine(Model::Engine::OneDnn);
+            torch::NoGradGuard no_grad;
+            const double d = max_abs_diff(m.head(m.trunk(x, false)), want);
+            const double scale = want.abs().max().item<double>();
+            std::cout << "onednn alexnet" << (channels_last ? " (channels_last)" : "") << ": max |logit diff| " << d
+                      << " (|logits| up to " << scale << ")\n";
+            CHECK(d < 2e-4);  // Winograd sums in another order than direct convolution
+            // One image and the pair: two plans, same function.
+            CHECK(max_abs_diff(m.head(m.trunk(x.narrow(0, 1, 1), false)), want.narrow(0, 1, 1)) < 2e-4);
+        }
+    }
+}
+
+TEST_CASE("onednn engine: train mode stops before Dropout, weights changes are seen", "[nets][alexnet][onednn]") {
+    REQUIRE(Model::onednn_available());  // scripts/setup installs libdnnl-dev
+    auto ref = load_dict(fixtures() + "/alexnet_ref.pt");
+    const torch::Tensor x = ref.at("input").toTensor();
+    Model a(nets::make_spec("alexnet", 2)), b(nets::make_spec("alexnet", 2));
+    const auto w = nets::load_pretrained("alexnet", fixtures() + "/alexnet_zip.pth");
+    a.load(w, false);
+    b.load(w, false);
+    b.set_trunk_engine(Model::Engine::OneDnn);
+    torch::NoGradGuard no_grad;
+    // Dropout draws from torch's generator in both engines: same seed, same masks.
+    torch::manual_seed(7);
+    const torch::Tensor fa = a.trunk(x, true);
+    torch::manual_seed(7);
+    const torch::Tensor fb = b.trunk(x, true);
+    CHECK(max_abs_diff(fa, fb) < 2e-4);
+    CHECK(max_abs_diff(fa, a.trunk(x, false)) > 0.1);  // dropout was on
+
+    // An in-place change to a trunk weight (a resume's copy_) must reach the oneDNN plan.
+    for (Model* m : {&a, &b}) m->params().at("features.8.weight").mul_(0.5);
+    CHECK(max_abs_diff(a.trunk(x, false), b.trunk(x, false)) < 2e-4);
+    // A trainable trunk layer (--unfreeze) runs in torch, with autograd.
+    b.set_trainable(1);
+    torch::AutoGradMode grad(true);
+    CHECK(b.trunk(x, false).requires_grad());
+}
+
+TEST_CASE("onednn engine: mobilenet_v2 matches the NumPy reference", "[nets][mobilenet][onednn]") {
+    REQUIRE(Model::onednn_available());  // scripts/setup installs libdnnl-dev
+    auto ref = load_dict(fixtures() + "/mobilenet_ref.pt");
+    const torch::Tensor x = ref.at("input").toTensor().narrow(0, 0, 16);
+    const torch::Tensor want = ref.at("logits").toTensor().narrow(0, 0, 16);
+    Model m(nets::make_spec("mobilenet_v2", 1001));
+    REQUIRE(m.load(nets::load_pretrained("mobilenet_v2", mobilenet_tflite()), true) == 2 * 52 + 2);
+    m.set_channels_last(true);
+    m.set_trunk_engine(Model::Engine::OneDnn);
+    torch::NoGradGuard no_grad;
+    const torch::Tensor logits = m.head(m.trunk(x, true));  // no Dropout in this trunk: all oneDNN
+    const double d = max_abs_diff(logits, want);
+    std::cout << "onednn mobilenet_v2: max |logit diff| " << d << "\n";
+    CHECK(d < 1e-3);
+    CHECK(logits.argmax(1).equal(want.argmax(1)));
+}

@@ -1,0 +1,384 @@
+// onednn/trunk.cpp - NetSpec -> a oneDNN primitive list, planned once per batch size.
+//
+// Index of this file:
+// [SECTION] Plan structures
+// [SECTION] Layer planning (conv, linear, pooling, activations, add)
+// [SECTION] Trunk
+#include "onednn/trunk.h"
+
+#include <dnnl.hpp>
+#include <optional>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace catdog::onednn {
+
+using dnnl::memory;
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+using nets::Layer;
+using nets::Op;
+
+// ---------------------------------------------------------------------------------------
+// [SECTION] Plan structures
+// ---------------------------------------------------------------------------------------
+struct Trunk::Engine {
+    dnnl::engine eng{dnnl::engine::kind::cpu, 0};
+    dnnl::stream stream{eng};
+    // Weights reordered into the layouts the plans chose, by parameter name: a second plan
+    // (another batch size) usually wants the same layout and shares it.
+    std::unordered_map<std::string, std::vector<memory>> reordered;
+};
+
+struct Trunk::Plan {
+    struct Step {
+        dnnl::primitive prim;
+        std::unordered_map<int, memory> args;
+        std::string what;  // layer name and implementation, for describe()
+        bool scratch = false;  // takes the plan's scratchpad
+    };
+    size_t scratch_bytes = 0;
+    memory input, output;  // user memories: their handles are set at each run
+    std::vector<Step> steps;
+    uint64_t last_used = 0;
+};
+
+namespace {
+
+// A layer's output inside a plan: its memory and whether a Flatten made it logically 2-D
+// (the memory stays 4-D: a following Linear reads it with 4-D weights, in NCHW order).
+struct Value {
+    memory mem;
+    bool flat = false;
+};
+
+memory::dims dims_of(const std::vector<int64_t>& v) { return memory::dims(v.begin(), v.end()); }
+
+bool is_activation(Op op) { return op == Op::Relu || op == Op::Relu6; }
+
+dnnl::post_ops activation_post_op(std::optional<Op> op) {
+    dnnl::post_ops po;
+    if (!op) return po;
+    if (op == Op::Relu) po.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    if (op == Op::Relu6) po.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f);
+    return po;
+}
+
+std::string why(const dnnl::error& e) { return e.what(); }
+
+}  // namespace
+
+bool supports(const nets::NetSpec& spec, int last) {
+    if (last < 0 || last >= (int)spec.layers.size()) return false;
+    for (int i = 0; i <= last; ++i) {
+        const Layer& l = spec.layers[i];
+        if (l.op == Op::AdaptiveAvgPool) {
+            const auto& in = i == 0 ? std::vector<int64_t>{} : spec.layers[i - 1].out_shape;
+            if (in.size() != 3 || in[1] % l.out_h || in[2] % l.out_w) return false;  // uneven bins
+        }
+        if (l.op == Op::Linear && i > 0 && spec.layers[i - 1].out_shape.size() == 3) return false;  // no Flatten
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// [SECTION] Layer planning
+// ---------------------------------------------------------------------------------------
+namespace {
+
+struct Planner {
+    const nets::NetSpec& spec;
+    const ParamLookup& params;
+    Trunk::Engine& E;
+    Trunk::Plan& P;
+    int64_t n;
+
+    // The user memory of a parameter, viewed with `dims` (a Linear after a Flatten reads its
+    // [O, C*H*W] weight as [O, C, H, W]).
+    memory user_param(const std::string& name, const memory::dims& dims) {
+        const ParamRef r = params(name);
+        if (!r.data) throw std::runtime_error("onednn trunk: no parameter " + name);
+        memory::dims st(dims.size(), 1);
+        for (int k = (int)dims.size() - 2; k >= 0; --k) st[k] = st[k + 1] * dims[k + 1];  // row-major
+        const auto& rs = r.strides;
+        if (rs.size() == dims.size()) {
+            st.assign(rs.begin(), rs.end());
+        } else if (dims.size() == 5 && rs.size() == 4) {  // grouped conv: [G, O/G, I/G, kh, kw]
+            st = {rs[0] * dims[1], rs[0], rs[1], rs[2], rs[3]};
+        } else if (!rs.empty() && rs.back() != 1) {
+            throw std::runtime_error("onednn trunk: " + name + " is not row-major");
+        }
+        return memory(memory::desc(dims, dt::f32, st), E.eng, const_cast<float*>(r.data));
+    }
+
+    // The parameter in the layout `want`, reordered once and shared between plans.
+    memory param_as(const std::string& name, const memory::dims& dims, const memory::desc& want) {
+        auto& have = E.reordered[name];
+        for (const memory& m : have)
+            if (m.get_desc() == want) return m;
+        memory src = user_param(name, dims);
+        memory dst(want, E.eng);
+        try {
+            dnnl::reorder(src, dst).execute(E.stream, src, dst);
+        } catch (const dnnl::error&) {
+            // Some targets (Winograd weights) reorder only from a dense row-major layout.
+            const memory::format_tag plain = dims.size() == 5 ? tag::goihw : dims.size() == 4 ? tag::oihw
+                                             : dims.size() == 2 ? tag::oi : tag::x;
+            memory dense(memory::desc(dims, dt::f32, plain), E.eng);
+            dnnl::reorder(src, dense).execute(E.stream, src, dense);
+            dnnl::reorder(dense, dst).execute(E.stream, dense, dst);
+        }
+        E.stream.wait();
+        have.push_back(dst);
+        return dst;
+    }
+
+    // Scratchpads are the plan's (one buffer, as large as the largest step needs: steps run
+    // one after another), not oneDNN's per-call allocation: Winograd's transform buffers
+    // were paged in at every call otherwise (conv3 ~60 ms instead of ~33 ms).
+    static dnnl::primitive_attr user_scratchpad() {
+        dnnl::primitive_attr a;
+        a.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+        return a;
+    }
+    void push(dnnl::primitive prim, std::unordered_map<int, memory> args, const memory::desc& scratch,
+              std::string what) {
+        P.scratch_bytes = std::max(P.scratch_bytes, scratch.get_size());
+        P.steps.push_back({std::move(prim), std::move(args), std::move(what), scratch.get_size() > 0});
+    }
+
+    // `v` in the layout `want`: itself, or a reorder step into a new memory.
+    memory as(const memory& v, const memory::desc& want, const std::string& what) {
+        if (v.get_desc() == want) return v;
+        memory dst(want, E.eng);
+        P.steps.push_back({dnnl::reorder(v, dst), {{DNNL_ARG_FROM, v}, {DNNL_ARG_TO, dst}}, what + ": reorder"});
+        return dst;
+    }
+
+    Value conv(const Layer& l, const Value& in, std::optional<Op> fused) {
+        const auto& os = l.out_shape;
+        const memory::dims src_d = in.mem.get_desc().dims();
+        const memory::dims dst_d{n, os[0], os[1], os[2]};
+        memory::dims w_d{l.out_ch, l.in_ch / l.groups, l.kh, l.kw};
+        memory::dims w_grouped = w_d;
+        if (l.groups > 1) w_grouped = {l.groups, l.out_ch / l.groups, l.in_ch / l.groups, l.kh, l.kw};
+        const memory::desc src_any(src_d, dt::f32, tag::any), w_any(w_grouped, dt::f32, tag::any),
+            b_md({l.out_ch}, dt::f32, tag::x), dst_any(dst_d, dt::f32, tag::any);
+        dnnl::primitive_attr attr = user_scratchpad();
+        attr.set_post_ops(activation_post_op(fused));
+        const memory::dims strides{l.stride, l.stride}, pad_l{l.pad[0], l.pad[1]}, pad_r{l.pad[2], l.pad[3]};
+        auto make = [&](dnnl::algorithm alg) {
+            auto d = l.bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src_any, w_any,
+                                                              b_md, dst_any, strides, pad_l, pad_r)
+                            : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src_any, w_any,
+                                                              dst_any, strides, pad_l, pad_r);
+            return dnnl::convolution_forward::primitive_desc(d, attr, E.eng);
+        };
+        // Winograd: 3x3, stride 1, dense. oneDNN has it only for some ISAs; else direct.
+        dnnl::convolution_forward::primitive_desc pd;
+        bool have = false;
+        if (l.kh == 3 && l.kw == 3 && l.stride == 1 && l.groups == 1) {
+            try {
+                pd = make(dnnl::algorithm::convolution_winograd);
+                have = true;
+            } catch (const dnnl::error&) {
+            }
+        }
+        if (!have) {
+            try {
+                pd = make(dnnl::algorithm::convolution_direct);
+            } catch (const dnnl::error& e) {
+                throw std::runtime_error("onednn trunk: no convolution for " + l.name + " (" + why(e) + ")");
+            }
+        }
+        memory src = as(in.mem, pd.src_desc(), l.name);
+        memory w = param_as(l.name + ".weight", w_grouped, pd.weights_desc());
+        memory dst(pd.dst_desc(), E.eng);
+        std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}};
+        if (l.bias) args[DNNL_ARG_BIAS] = param_as(l.name + ".bias", {l.out_ch}, pd.bias_desc());
+        push(dnnl::convolution_forward(pd), std::move(args), pd.scratchpad_desc(), l.name + ": " + pd.impl_info_str());
+        return {dst, false};
+    }
+
+    Value linear(const Layer& l, const Value& in, std::optional<Op> fused) {
+        const memory::dims src_d = in.mem.get_desc().dims();
+        memory::dims w_d{l.out_ch};
+        for (size_t k = 1; k < src_d.size(); ++k) w_d.push_back(src_d[k]);  // [O, C, H, W] after a Flatten
+        const memory::desc src_any(src_d, dt::f32, tag::any), w_any(w_d, dt::f32, tag::any),
+            b_md({l.out_ch}, dt::f32, tag::x), dst_any({n, l.out_ch}, dt::f32, tag::any);
+        dnnl::primitive_attr attr = user_scratchpad();
+        attr.set_post_ops(activation_post_op(fused));
+        dnnl::inner_product_forward::primitive_desc pd;
+        try {
+            auto d = l.bias ? dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src_any, w_any,
+                                                                b_md, dst_any)
+                            : dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src_any, w_any,
+                                                                dst_any);
+            pd = dnnl::inner_product_forward::primitive_desc(d, attr, E.eng);
+        } catch (const dnnl::error& e) {
+            throw std::runtime_error("onednn trunk: no inner product for " + l.name + " (" + why(e) + ")");
+        }
+        memory src = as(in.mem, pd.src_desc(), l.name);
+        memory w = param_as(l.name + ".weight", w_d, pd.weights_desc());
+        memory dst(pd.dst_desc(), E.eng);
+        std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}};
+        if (l.bias) args[DNNL_ARG_BIAS] = param_as(l.name + ".bias", {l.out_ch}, pd.bias_desc());
+        push(dnnl::inner_product_forward(pd), std::move(args), pd.scratchpad_desc(), l.name + ": " + pd.impl_info_str());
+        return {dst, true};
+    }
+
+    Value pool(const Layer& l, const Value& in, dnnl::algorithm alg, int kh, int kw, int stride,
+               std::array<int, 4> pad) {
+        const auto& os = l.out_shape;
+        const memory::desc src = in.mem.get_desc();
+        const memory::desc dst_any({n, os[0], os[1], os[2]}, dt::f32, tag::any);
+        dnnl::pooling_forward::primitive_desc pd;
+        try {
+            dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference, alg, src, dst_any, {stride, stride},
+                                          {kh, kw}, {pad[0], pad[1]}, {pad[2], pad[3]});
+            pd = dnnl::pooling_forward::primitive_desc(d, user_scratchpad(), E.eng);
+        } catch (const dnnl::error& e) {
+            throw std::runtime_error("onednn trunk: no pooling for " + l.name + " (" + why(e) + ")");
+        }
+        memory dst(pd.dst_desc(), E.eng);
+        push(dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, in.mem}, {DNNL_ARG_DST, dst}}, pd.scratchpad_desc(),
+             l.name + ": " + pd.impl_info_str());
+        return {dst, false};
+    }
+
+    Value activation(const Layer& l, const Value& in) {
+        const dnnl::algorithm alg = l.op == Op::Relu ? dnnl::algorithm::eltwise_relu : dnnl::algorithm::eltwise_clip;
+        const float beta = l.op == Op::Relu ? 0.f : 6.f;
+        dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, alg, in.mem.get_desc(), 0.f, beta);
+        dnnl::eltwise_forward::primitive_desc pd(d, user_scratchpad(), E.eng);
+        memory dst(pd.dst_desc(), E.eng);
+        push(dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, in.mem}, {DNNL_ARG_DST, dst}}, pd.scratchpad_desc(),
+             l.name + ": " + pd.impl_info_str());
+        return {dst, in.flat};
+    }
+
+    Value add(const Layer& l, const Value& a, const Value& b) {
+        const memory::desc md = a.mem.get_desc();
+        memory rhs = as(b.mem, md, l.name);
+        dnnl::binary::desc d(dnnl::algorithm::binary_add, md, md, md);
+        dnnl::binary::primitive_desc pd(d, user_scratchpad(), E.eng);
+        memory dst(pd.dst_desc(), E.eng);
+        push(dnnl::binary(pd), {{DNNL_ARG_SRC_0, a.mem}, {DNNL_ARG_SRC_1, rhs}, {DNNL_ARG_DST, dst}},
+             pd.scratchpad_desc(), l.name + ": " + pd.impl_info_str());
+        return {dst, a.flat};
+    }
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// [SECTION] Trunk
+// ---------------------------------------------------------------------------------------
+Trunk::Trunk(const nets::NetSpec& spec, int last, const ParamLookup& params)
+    : spec_(spec), last_(last), params_(params), engine_(std::make_unique<Engine>()) {
+    if (spec_.layers.empty() || spec_.layers.front().out_shape.empty()) spec_.infer_shapes();
+    if (!supports(spec_, last)) {
+        throw std::runtime_error("onednn trunk: " + spec_.backbone + " up to layer " + std::to_string(last) +
+                                 " has a layer this engine does not implement");
+    }
+    out_numel_ = 1;
+    for (int64_t d : spec_.layers[last].out_shape) out_numel_ *= d;
+}
+
+Trunk::~Trunk() = default;
+
+Trunk::Plan& Trunk::plan_for(int64_t n) {
+    auto it = plans_.find(n);
+    if (it != plans_.end()) {
+        it->second->last_used = ++tick_;
+        return *it->second;
+    }
+    // Two plans cover a run (full batches and the last, smaller one); each holds its
+    // activations (AlexNet, 64 images: ~190 MB), so older ones go.
+    while (plans_.size() >= 2) {
+        auto lru = plans_.begin();
+        for (auto p = plans_.begin(); p != plans_.end(); ++p)
+            if (p->second->last_used < lru->second->last_used) lru = p;
+        plans_.erase(lru);
+    }
+    auto plan = std::make_unique<Plan>();
+    plan->last_used = ++tick_;
+    Engine& E = *engine_;
+    Planner pl{spec_, params_, E, *plan, n};
+    const int64_t S = spec_.input_size;
+    plan->input = memory(memory::desc({n, 3, S, S}, dt::f32, tag::nhwc), E.eng, DNNL_MEMORY_NONE);
+
+    // Which outputs are read through an explicit input list (a residual): those convs keep
+    // their own output, so their activation is not fused into them.
+    std::vector<bool> read_explicitly(spec_.layers.size(), false);
+    for (const Layer& l : spec_.layers)
+        for (int j : l.inputs) read_explicitly[j] = true;
+
+    std::vector<Value> out(last_ + 1);
+    Value x{plan->input, false};
+    for (int i = 0; i <= last_; ++i) {
+        const Layer& l = spec_.layers[i];
+        const Value& in = l.inputs.empty() ? (i == 0 ? x : out[i - 1]) : out[l.inputs[0]];
+        // An activation right after a conv/linear that nothing else reads becomes its post-op.
+        std::optional<Op> fused;
+        if ((l.op == Op::Conv || l.op == Op::Linear) && i + 1 <= last_ && !read_explicitly[i]) {
+            const Layer& next = spec_.layers[i + 1];
+            if (is_activation(next.op) && next.inputs.empty()) fused = next.op;
+        }
+        switch (l.op) {
+        case Op::Conv: out[i] = pl.conv(l, in, fused); break;
+        case Op::Linear: out[i] = pl.linear(l, in, fused); break;
+        case Op::MaxPool:
+            out[i] = pl.pool(l, in, dnnl::algorithm::pooling_max, l.kh, l.kw, l.stride, l.pad);
+            break;
+        case Op::AdaptiveAvgPool: {
+            const auto& is = in.mem.get_desc().dims();  // [n, C, H, W]
+            const int kh = (int)(is[2] / l.out_h), kw = (int)(is[3] / l.out_w);
+            out[i] = kh == 1 && kw == 1 ? in
+                                        : pl.pool(l, in, dnnl::algorithm::pooling_avg_exclude_padding, kh, kw, kh,
+                                                  {0, 0, 0, 0});
+            break;
+        }
+        case Op::Flatten: out[i] = {in.mem, true}; break;
+        case Op::Dropout: out[i] = in; break;  // inference: the identity
+        case Op::Relu:
+        case Op::Relu6: out[i] = pl.activation(l, in); break;
+        case Op::Add: out[i] = pl.add(l, out[l.inputs[0]], out[l.inputs[1]]); break;
+        }
+        if (fused) {
+            out[i + 1] = out[i];
+            ++i;
+        }
+    }
+
+    // The output in torch's order: NCHW for a 4-D result (also when flattened), [n, F] else.
+    const memory& res = out[last_].mem;
+    const memory::dims rd = res.get_desc().dims();
+    const memory::desc user_md(rd, dt::f32, rd.size() == 4 ? tag::nchw : tag::nc);
+    plan->output = memory(user_md, E.eng, DNNL_MEMORY_NONE);
+    plan->steps.push_back({dnnl::reorder(res, plan->output), {{DNNL_ARG_FROM, res}, {DNNL_ARG_TO, plan->output}},
+                           "output: reorder"});
+    if (plan->scratch_bytes > 0) {
+        memory scratch(memory::desc({(memory::dim)plan->scratch_bytes}, dt::u8, tag::x), E.eng);
+        for (auto& st : plan->steps)
+            if (st.scratch) st.args[DNNL_ARG_SCRATCHPAD] = scratch;
+    }
+    return *plans_.emplace(n, std::move(plan)).first->second;
+}
+
+void Trunk::run(const float* x, int64_t n, float* out) {
+    if (n <= 0) return;
+    Plan& p = plan_for(n);
+    p.input.set_data_handle(const_cast<float*>(x));
+    p.output.set_data_handle(out);
+    for (auto& s : p.steps) s.prim.execute(engine_->stream, s.args);
+    engine_->stream.wait();
+}
+
+std::vector<std::string> Trunk::describe(int64_t n) {
+    std::vector<std::string> r;
+    for (const auto& s : plan_for(n).steps) r.push_back(s.what);
+    return r;
+}
+
+}  // namespace catdog::onednn

@@ -1,0 +1,78 @@
+// onednn/trunk.h - a frozen trunk run directly on oneDNN, for inference on a CPU.
+//
+// LibTorch runs each conv through oneDNN too, but one op at a time with the direct
+// algorithm. A frozen trunk never needs gradients, so it can be planned once like an
+// inference engine does:
+//   - 3x3 stride-1 convs use oneDNN's Winograd F(4x4, 3x3) kernels (AlexNet's conv3-5:
+//     ~1.7x faster than direct on AVX-512 here; torch never picks them);
+//   - each activation is a post-op of the conv or Linear before it (no extra pass);
+//   - activations stay in oneDNN's blocked layouts between layers;
+//   - weights are reordered once, when the plan is built, not at every call.
+// It interprets the same NetSpec as nets/model.h, so it cannot drift from the torch
+// forward; tests/native/test_onednn_trunk.cpp holds it to torch's outputs.
+//
+// No torch here: parameters come in as plain float pointers, images as NHWC floats.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+#include "nets/net_spec.h"
+
+namespace catdog::onednn {
+
+// A parameter's float32 data with its shape (as in the spec) and strides in elements (empty:
+// row-major), so torch's channels_last weights are read in place.
+struct ParamRef {
+    const float* data = nullptr;
+    std::vector<int64_t> shape;
+    std::vector<int64_t> strides;
+};
+using ParamLookup = std::function<ParamRef(const std::string& name)>;
+
+class Trunk {
+public:
+    // Plans spec.layers[0..last] (every layer in that range runs with inference semantics:
+    // Dropout is the identity). `params` is kept and called when a plan is built: the data it
+    // points at must outlive the Trunk (weights are reordered into oneDNN's layouts once per
+    // layout, so a change to them afterwards is not seen: build a new Trunk).
+    // Throws std::runtime_error when oneDNN has no implementation for a layer.
+    Trunk(const nets::NetSpec& spec, int last, const ParamLookup& params);
+    ~Trunk();
+    Trunk(const Trunk&) = delete;
+    Trunk& operator=(const Trunk&) = delete;
+
+    int last() const { return last_; }
+    // Floats per image in the output: layers[last].out_shape's product (NCHW order).
+    int64_t out_numel() const { return out_numel_; }
+
+    // x: n images, NHWC float32 [n, input_size, input_size, 3]; out: n * out_numel() floats,
+    // each image's output in torch's NCHW (or flat feature) order. A plan is built per
+    // distinct n on first use and kept.
+    void run(const float* x, int64_t n, float* out);
+
+    // How each layer was implemented (e.g. "features.6: jit_wino_4x3:avx512_core"): the
+    // bench and the tests print it so a reader sees which kernels ran.
+    std::vector<std::string> describe(int64_t n);
+
+    struct Engine;  // defined in trunk.cpp
+    struct Plan;
+
+private:
+    Plan& plan_for(int64_t n);
+
+    nets::NetSpec spec_;
+    int last_ = 0;
+    int64_t out_numel_ = 0;
+    ParamLookup params_;
+    std::unique_ptr<Engine> engine_;  // engine, stream, reordered weights shared by the plans
+    std::map<int64_t, std::unique_ptr<Plan>> plans_;
+    uint64_t tick_ = 0;
+};
+
+// True when `last` can be planned: every layer in [0, last] is an op this file implements.
+bool supports(const nets::NetSpec& spec, int last);
+
+}  // namespace catdog::onednn
