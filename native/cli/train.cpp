@@ -91,6 +91,10 @@ void setup(CLI::App& app) {
     app.add_option("--cache-crops", cfg->cache_crops, "--cache-features: seeded random-crop views per photo")
         ->capture_default_str();
     app.add_option("--threads", cfg->threads, "compute threads (0 = one per core)")->capture_default_str();
+    app.add_option("--engine", cfg->engine,
+                   "frozen fp32 trunk on a CPU: auto (onednn when built in) | onednn (one oneDNN plan: Winograd "
+                   "3x3 convs, fused ReLU) | torch (LibTorch op by op)")
+        ->capture_default_str();
     app.add_flag("!--no-trunk-dropout", cfg->trunk_dropout,
                  "evaluate the frozen trunk without dropout (the seed trains it in train mode)");
     auto* g = app.add_option_group("test hooks");

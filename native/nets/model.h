@@ -123,13 +123,9 @@ private:
     bool channels_last_ = false;
     torch::Device device_{torch::kCPU};
     Engine engine_ = Engine::Torch;
-    // oneDNN trunks by last layer (train mode stops before Dropout, eval runs to the
-    // features), each with the (data pointer, version) of the parameters it was built from.
-    struct FastTrunk {
-        std::shared_ptr<onednn::Trunk> trunk;  // shared_ptr: destructible where Trunk is incomplete
-        std::vector<std::pair<const void*, int64_t>> key;
-    };
-    std::map<int, FastTrunk> fast_;
+    // The oneDNN trunk and the (data pointer, version) of the parameters it was built from.
+    std::shared_ptr<onednn::Trunk> fast_;  // shared_ptr: destructible where Trunk is incomplete
+    std::vector<std::pair<const void*, int64_t>> fast_key_;
 };
 
 // Loads a backbone's pretrained weights from a file, by extension/magic:

@@ -25,27 +25,26 @@ bool Model::trunk_onednn(const torch::Tensor& x, bool train, torch::Tensor& out)
 
     std::vector<std::pair<const void*, int64_t>> key;
     for (const ParamInfo& p : spec_.params()) {
-        if (p.layer > last) break;
+        if (p.layer > spec_.feature_layer) break;
         const torch::Tensor& t = params_.at(p.name);
-        if (t.requires_grad() || !t.is_cpu() || t.scalar_type() != torch::kFloat) return false;
+        if (p.layer <= last && (t.requires_grad() || !t.is_cpu() || t.scalar_type() != torch::kFloat)) return false;
         key.emplace_back(t.data_ptr(), t._version());
     }
-    FastTrunk& ft = fast_[last];
-    if (!ft.trunk || ft.key != key) {
-        ft.trunk.reset();
+    if (!fast_ || fast_key_ != key) {
+        fast_.reset();
         auto lookup = [this](const std::string& name) {
             const torch::Tensor& t = params_.at(name);
             return onednn::ParamRef{t.data_ptr<float>(), t.sizes().vec(), t.strides().vec()};
         };
-        ft.trunk = std::make_shared<onednn::Trunk>(spec_, last, lookup);
-        ft.key = std::move(key);
+        fast_ = std::make_shared<onednn::Trunk>(spec_, lookup);
+        fast_key_ = std::move(key);
     }
     const int64_t n = x.size(0);
     const torch::Tensor xh = x.permute({0, 2, 3, 1}).contiguous();  // NHWC: free when x is channels_last
     std::vector<int64_t> shape{n};
     for (int64_t d : spec_.layers[last].out_shape) shape.push_back(d);
     torch::Tensor y = torch::empty(shape, torch::kFloat);
-    ft.trunk->run(xh.data_ptr<float>(), n, y.data_ptr<float>());
+    fast_->run(xh.data_ptr<float>(), n, last, y.data_ptr<float>());
     out = last == spec_.feature_layer ? y : run(y, last + 1, spec_.feature_layer, train, nullptr);
     return true;
 }

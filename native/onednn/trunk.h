@@ -34,41 +34,36 @@ using ParamLookup = std::function<ParamRef(const std::string& name)>;
 
 class Trunk {
 public:
-    // Plans spec.layers[0..last] (every layer in that range runs with inference semantics:
-    // Dropout is the identity). `params` is kept and called when a plan is built: the data it
-    // points at must outlive the Trunk (weights are reordered into oneDNN's layouts once per
-    // layout, so a change to them afterwards is not seen: build a new Trunk).
-    // Throws std::runtime_error when oneDNN has no implementation for a layer.
-    Trunk(const nets::NetSpec& spec, int last, const ParamLookup& params);
+    // `params` is kept and called when a plan is built: the data it points at must outlive
+    // the Trunk (weights are reordered into oneDNN's layouts once per layout, so a change to
+    // them afterwards is not seen: build a new Trunk).
+    Trunk(const nets::NetSpec& spec, const ParamLookup& params);
     ~Trunk();
     Trunk(const Trunk&) = delete;
     Trunk& operator=(const Trunk&) = delete;
 
-    int last() const { return last_; }
-    // Floats per image in the output: layers[last].out_shape's product (NCHW order).
-    int64_t out_numel() const { return out_numel_; }
+    // Runs spec.layers[0..last] with inference semantics (Dropout is the identity; callers
+    // that want it stop before it). x: n images, NHWC float32 [n, input_size, input_size, 3];
+    // out: n * out_numel(last) floats, each image's output in torch's NCHW (or flat feature)
+    // order. A plan is built per (n, last) on first use and kept (the last four used).
+    // Throws std::runtime_error when !supports(spec, last) or oneDNN lacks a layer.
+    void run(const float* x, int64_t n, int last, float* out);
+    int64_t out_numel(int last) const;  // layers[last].out_shape's product
 
-    // x: n images, NHWC float32 [n, input_size, input_size, 3]; out: n * out_numel() floats,
-    // each image's output in torch's NCHW (or flat feature) order. A plan is built per
-    // distinct n on first use and kept.
-    void run(const float* x, int64_t n, float* out);
-
-    // How each layer was implemented (e.g. "features.6: jit_wino_4x3:avx512_core"): the
-    // bench and the tests print it so a reader sees which kernels ran.
-    std::vector<std::string> describe(int64_t n);
+    // How each layer was implemented (e.g. "features.6: jit_wino_4x3:avx512_core") and the
+    // memory the plan uses: the tests print it so a reader sees which kernels ran.
+    std::vector<std::string> describe(int64_t n, int last);
 
     struct Engine;  // defined in trunk.cpp
     struct Plan;
 
 private:
-    Plan& plan_for(int64_t n);
+    Plan& plan_for(int64_t n, int last);
 
     nets::NetSpec spec_;
-    int last_ = 0;
-    int64_t out_numel_ = 0;
     ParamLookup params_;
-    std::unique_ptr<Engine> engine_;  // engine, stream, reordered weights shared by the plans
-    std::map<int64_t, std::unique_ptr<Plan>> plans_;
+    std::unique_ptr<Engine> engine_;  // engine, stream, reordered weights, arena: shared by the plans
+    std::map<std::pair<int64_t, int>, std::unique_ptr<Plan>> plans_;
     uint64_t tick_ = 0;
 };
 

@@ -33,6 +33,7 @@ void validate(const TrainConfig& c) {
     if (c.cache_features && c.unfreeze != 0) bad("--cache-features needs a frozen backbone (no --unfreeze)");
     if (c.cache_crops < 0 || c.cache_crops > 64) bad("--cache-crops must be between 0 and 64");
     if (c.threads < 0) bad("--threads must be 0 (one per core) or more");
+    if (c.engine != "auto" && c.engine != "onednn" && c.engine != "torch") bad("--engine must be auto, onednn or torch");
     if (c.precision != "fp32" && c.unfreeze != 0) bad("--precision " + c.precision + " needs a frozen backbone (no --unfreeze)");
 }
 
@@ -80,6 +81,7 @@ nlohmann::json to_json(const TrainConfig& c) {
         {"seed", c.seed},
         {"device", c.device},
         {"workers", c.workers},
+        {"engine", c.engine},
     };
 }
 
@@ -114,6 +116,7 @@ TrainConfig config_from_json(const nlohmann::json& j) {
     get("seed", c.seed);
     get("device", c.device);
     get("workers", c.workers);
+    get("engine", c.engine);
     return c;
 }
 

@@ -41,6 +41,7 @@ struct TrainConfig {
     int threads = 0;                  // intra-op (compute) threads; 0 = one per core
     std::string device = "auto";      // auto | cpu | cuda | cuda:N
     std::string precision = "fp32";   // frozen trunk: fp32 | bf16 (CPU oneDNN, CUDA) | fp16 (CUDA)
+    std::string engine = "auto";      // frozen fp32 trunk on a CPU: auto (= onednn when built in) | onednn | torch
     std::string out;                  // the run folder
     double checkpoint_secs = 60;      // mid-epoch checkpoint at most this often
     int checkpoint_every = 0;         // ... and/or every N batches (0 = off)

@@ -11,6 +11,8 @@ namespace {
 // Images per trunk pass: as many as keep the largest activation under glibc's 32 MB mmap
 // threshold (MobileNet V2: 6, AlexNet: 43). CATDOG_TRUNK_CHUNK overrides (0 = whole batch).
 int64_t chunk_size(const nets::Model& model) {
+    // The oneDNN plan allocates its activations once: nothing to keep under the threshold.
+    if (model.trunk_engine() == nets::Model::Engine::OneDnn && model.device().is_cpu()) return 0;
     if (const char* env = std::getenv("CATDOG_TRUNK_CHUNK"); env && *env) return std::atoll(env);
     nets::NetSpec spec = model.spec();
     spec.infer_shapes();
@@ -34,6 +36,12 @@ void tune_allocator() {
 void set_compute_threads(int n) {
     if (n <= 0) n = (int)std::max(1u, std::thread::hardware_concurrency());
     if (at::get_num_threads() != n) at::set_num_threads(n);
+}
+
+nets::Model::Engine trunk_engine(const std::string& name) {
+    if (name == "torch") return nets::Model::Engine::Torch;
+    if (name == "onednn" || nets::Model::onednn_available()) return nets::Model::Engine::OneDnn;
+    return nets::Model::Engine::Torch;
 }
 
 torch::Tensor trunk_in_chunks(nets::Model& model, const torch::Tensor& x, bool train) {

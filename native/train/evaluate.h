@@ -38,6 +38,9 @@ void tune_allocator();
 // physical cores as cpuinfo reads them, which on some VMs is 1 for 2 usable cores.
 void set_compute_threads(int n);
 
+// --engine: "auto" (oneDNN when built in, else torch) | "onednn" | "torch".
+nets::Model::Engine trunk_engine(const std::string& name);
+
 // Logits for a CPU batch: copied to the model's device (non-blocking from pinned memory),
 // channels_last, eval mode, under InferenceMode.
 torch::Tensor infer_logits(nets::Model& model, const torch::Tensor& images);

@@ -98,6 +98,7 @@ EvalReport evaluate_folder(const std::string& run_dir, const std::string& data_d
         rep.data_dir = ds.root;
     }
     auto model = load_run_model(run, device);
+    model->set_trunk_engine(trunk_engine("auto"));
     EvalResult r = evaluate(*model, samples, run.labels.size(), loader_options(run, opt, device));
     rep.n = r.n;
     rep.accuracy = r.confusion.accuracy();

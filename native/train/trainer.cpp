@@ -111,6 +111,8 @@ void make_optimizer(Session& s) {
     // --precision: the frozen trunk in bf16 (oneDNN AVX-512 / CUDA) or fp16 (CUDA); head in fp32.
     if (s.cfg.precision == "bf16") s.model->set_trunk_dtype(torch::kBFloat16);
     else if (s.cfg.precision == "fp16") s.model->set_trunk_dtype(torch::kHalf);
+    // --engine: the frozen fp32 trunk as one oneDNN plan (Winograd convs) where it applies.
+    s.model->set_trunk_engine(trunk_engine(s.cfg.engine));
     std::vector<torch::optim::OptimizerParamGroup> groups;
     groups.emplace_back(s.model->head_parameters(),
                         std::make_unique<torch::optim::AdamOptions>(s.cfg.lr));
@@ -519,6 +521,7 @@ TrainResult train_resume(const std::string& run_dir, const TrainConfig& override
     // Runtime settings may change on resume; the recipe may not.
     s.cfg.workers = overrides.workers;
     s.cfg.threads = overrides.threads;
+    s.cfg.engine = overrides.engine;
     if (!overrides.device.empty() && overrides.device != "auto") s.cfg.device = overrides.device;
     s.cfg.checkpoint_secs = overrides.checkpoint_secs;
     s.cfg.checkpoint_every = overrides.checkpoint_every;
