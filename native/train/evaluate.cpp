@@ -8,11 +8,12 @@
 namespace catdog::train {
 
 namespace {
-// Images per trunk pass: as many as keep the largest activation under glibc's 32 MB mmap
-// threshold (MobileNet V2: 6, AlexNet: 43). CATDOG_TRUNK_CHUNK overrides (0 = whole batch).
+// Images per trunk pass. Torch allocates each activation per pass: as many images as keep the
+// largest under glibc's 32 MB mmap threshold (MobileNet V2: 6, AlexNet: 43). The oneDNN plan
+// allocates once, so its bound is memory: the two largest adjacent activations of a pass
+// within 128 MB (AlexNet: the whole batch; MobileNet V2: 13, not 64 images' 600 MB).
+// CATDOG_TRUNK_CHUNK overrides (0 = whole batch).
 int64_t chunk_size(const nets::Model& model) {
-    // The oneDNN plan allocates its activations once: nothing to keep under the threshold.
-    if (model.trunk_engine() == nets::Model::Engine::OneDnn && model.device().is_cpu()) return 0;
     if (const char* env = std::getenv("CATDOG_TRUNK_CHUNK"); env && *env) return std::atoll(env);
     nets::NetSpec spec = model.spec();
     spec.infer_shapes();
@@ -22,6 +23,8 @@ int64_t chunk_size(const nets::Model& model) {
         for (int64_t d : spec.layers[i].out_shape) n *= d;
         largest = std::max(largest, n * (int64_t)sizeof(float));
     }
+    if (model.trunk_engine() == nets::Model::Engine::OneDnn && model.device().is_cpu())
+        return std::max<int64_t>(1, (int64_t(128) << 20) / (2 * largest));
     return std::max<int64_t>(1, (int64_t(32) << 20) / largest);
 }
 }  // namespace
