@@ -1,76 +1,23 @@
-// cli/predict.cpp - `catdog predict --model RUN IMG...`: label + probabilities per photo.
-//
-//   plain:  cat.1.jpg  cat 0.9934  (dog 0.0066)
-//   --json: {"file": "cat.1.jpg", "label": "cat", "probs": {"cat": 0.9934, "dog": 0.0066}}
-//           {"file": "bad.jpg", "error": "bad.jpg: JPEG: truncated stream"}
-// The exit code is 1 if any file could not be classified.
-#include <algorithm>
-#include <cstdio>
+// cli/predict.cpp - `catdog predict --model RUN IMG...`: label + probabilities per photo, with
+// LibTorch (any device, any run). `catdog` itself answers most predictions without starting
+// LibTorch (lite/fast_predict.h) and hands the rest here. The exit code is 1 if any file
+// could not be classified.
 #include <memory>
-#include <numeric>
-#include <nlohmann/json.hpp>
 #include "cli/command.h"
-#include "train/inference.h"
+#include "cli/predict_common.h"
 
 namespace catdog::cli {
 namespace {
 
-struct PredictArgs {
-    std::string model;
-    std::vector<std::string> files;
-    bool json = false;
-    int topk = 0;
-    train::InferenceOptions opt;
-};
-
 void setup(CLI::App& app) {
     auto a = std::make_shared<PredictArgs>();
-    app.add_option("--model", a->model, "run folder (from catdog train)")->required();
-    app.add_option("images", a->files, "photos to classify")->required();
-    app.add_flag("--json", a->json, "one JSON object per line: {file, label, probs} or {file, error}");
-    app.add_option("--topk", a->topk, "show only the K most likely classes (0 = all)");
-    app.add_option("--device", a->opt.device, "auto | cpu | cuda[:N]")->capture_default_str();
-    app.add_option("--batch-size", a->opt.batch_size, "photos per forward pass")->capture_default_str();
-    app.add_option("--workers", a->opt.workers, "decoding threads (0 = one per core)");
-
+    add_predict_options(app, *a);
     app.callback([a] {
-        int failed = 0;
-        auto emit = [&](const train::Prediction& p, const std::vector<std::string>& labels) {
-            if (!p.error.empty()) {
-                ++failed;
-                if (a->json) std::printf("%s\n", nlohmann::json{{"file", p.file}, {"error", p.error}}.dump().c_str());
-                else std::fprintf(stderr, "catdog predict: %s\n", p.error.c_str());
-                std::fflush(stdout);
-                return;
-            }
-            std::vector<int> rank(p.probs.size());
-            std::iota(rank.begin(), rank.end(), 0);
-            std::stable_sort(rank.begin(), rank.end(), [&](int x, int y) { return p.probs[x] > p.probs[y]; });
-            const size_t k = a->topk > 0 ? std::min<size_t>(a->topk, rank.size()) : rank.size();
-            if (a->json) {
-                nlohmann::json probs = nlohmann::json::object();
-                for (size_t i = 0; i < p.probs.size(); ++i) probs[labels[i]] = p.probs[i];
-                nlohmann::json j = {{"file", p.file}, {"label", labels[p.label]}, {"probs", probs}};
-                if (a->topk > 0) {
-                    j["top"] = nlohmann::json::array();
-                    for (size_t i = 0; i < k; ++i) j["top"].push_back({labels[rank[i]], p.probs[rank[i]]});
-                }
-                std::printf("%s\n", j.dump().c_str());
-            } else {
-                std::string others;
-                for (size_t i = 1; i < k; ++i) {
-                    char buf[64];
-                    std::snprintf(buf, sizeof buf, "%.4f", p.probs[rank[i]]);
-                    others += (others.empty() ? "" : ", ") + labels[rank[i]] + " " + buf;
-                }
-                std::printf("%s  %s %.4f%s%s%s\n", p.file.c_str(), labels[p.label].c_str(), p.probs[p.label],
-                            others.empty() ? "" : "  (", others.c_str(), others.empty() ? "" : ")");
-            }
-            std::fflush(stdout);
-        };
-        train::predict_files(a->model, a->files, a->opt, emit);
-        if (failed) throw Failure(std::to_string(failed) + " of " + std::to_string(a->files.size()) +
-                                  " file(s) could not be classified", 1);
+        PredictPrinter print(*a);
+        train::predict_files(a->model, a->files, a->opt, [&](const train::Prediction& p, const auto& labels) {
+            print(p, labels);
+        });
+        print.finish();
     });
 }
 

@@ -1,143 +1,30 @@
-// nets/mapped_weights.cpp - the <ckpt>.f32 sidecar: write, and wrap by mmap.
+// nets/mapped_weights.cpp - the <ckpt>.f32 sidecar (weights/f32_sidecar.h) as torch tensors.
 #include "nets/mapped_weights.h"
 
-#include <cstdio>
-#include <cstring>
-#include <fcntl.h>
-#include <fstream>
-#include <memory>
-#include <stdexcept>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <nlohmann/json.hpp>
+#include "weights/f32_sidecar.h"
 
 namespace catdog::nets {
-namespace {
 
-constexpr char kMagic[16] = "CATDOG-F32-v1\n";
-constexpr uint64_t kAlign = 64;
-
-bool stat_file(const std::string& path, uint64_t& bytes, int64_t& mtime_ns) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return false;
-    bytes = (uint64_t)st.st_size;
-    mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-    return true;
-}
-
-// Unmaps when the last tensor that uses the mapping goes.
-struct Mapping {
-    void* addr = MAP_FAILED;
-    size_t size = 0;
-    ~Mapping() {
-        if (addr != MAP_FAILED) ::munmap(addr, size);
-    }
-};
-
-}  // namespace
-
-std::string mapped_weights_path(const std::string& ckpt_path) { return ckpt_path + ".f32"; }
+std::string mapped_weights_path(const std::string& ckpt_path) { return weights::f32_sidecar_path(ckpt_path); }
 
 void write_mapped_weights(const std::string& ckpt_path,
                           const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
-    uint64_t ckpt_bytes = 0;
-    int64_t mtime = 0;
-    if (!stat_file(ckpt_path, ckpt_bytes, mtime)) throw std::runtime_error(ckpt_path + ": cannot stat");
-    std::vector<torch::Tensor> data;
-    nlohmann::json list = nlohmann::json::array();
-    // Offsets are relative to the data start first; the header size is known after.
-    uint64_t off = 0;
-    std::vector<uint64_t> rel;
+    std::vector<torch::Tensor> keep;
+    std::vector<weights::RawTensor> raw;
     for (const auto& [name, t] : tensors) {
-        torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat).contiguous();
-        rel.push_back(off);
-        off += ((uint64_t)c.numel() * sizeof(float) + kAlign - 1) / kAlign * kAlign;
-        data.push_back(c);
+        keep.push_back(t.detach().to(torch::kCPU, torch::kFloat).contiguous());
+        raw.push_back({name, keep.back().sizes().vec(), keep.back().data_ptr<float>()});
     }
-    // Two passes: the header's length depends on the absolute offsets it lists.
-    std::string header;
-    uint64_t base = 0;
-    for (int pass = 0; pass < 3; ++pass) {
-        list = nlohmann::json::array();
-        for (size_t i = 0; i < tensors.size(); ++i)
-            list.push_back({tensors[i].first, data[i].sizes().vec(), base + rel[i]});
-        header = nlohmann::json{{"ckpt_bytes", ckpt_bytes}, {"ckpt_mtime_ns", mtime}, {"tensors", list}}.dump();
-        const uint64_t need = (16 + 8 + header.size() + kAlign - 1) / kAlign * kAlign;
-        if (need == base) break;
-        base = need;
-    }
-    const std::string path = mapped_weights_path(ckpt_path), tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) throw std::runtime_error(tmp + ": cannot create");
-        const uint64_t hlen = header.size();
-        unsigned char len[8];
-        for (int i = 0; i < 8; ++i) len[i] = (unsigned char)(hlen >> (8 * i));
-        f.write(kMagic, 16);
-        f.write(reinterpret_cast<const char*>(len), 8);
-        f.write(header.data(), (std::streamsize)header.size());
-        uint64_t pos = 16 + 8 + header.size();
-        static const char zeros[kAlign] = {};
-        for (size_t i = 0; i < data.size(); ++i) {
-            const uint64_t at = base + rel[i];
-            f.write(zeros, (std::streamsize)(at - pos));
-            const size_t n = (size_t)data[i].numel() * sizeof(float);
-            f.write(static_cast<const char*>(data[i].data_ptr()), (std::streamsize)n);
-            pos = at + n;
-        }
-        f.flush();
-        if (!f) {
-            f.close();
-            std::remove(tmp.c_str());
-            throw std::runtime_error(tmp + ": write failed (disk full?)");
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": cannot rename " + tmp + " into place");
-    }
+    weights::write_f32_sidecar(ckpt_path, raw);
 }
 
 bool read_mapped_weights(const std::string& ckpt_path, std::map<std::string, torch::Tensor>& out) {
-    const std::string path = mapped_weights_path(ckpt_path);
-    uint64_t ckpt_bytes = 0, file_bytes = 0;
-    int64_t ckpt_mtime = 0, unused = 0;
-    if (!stat_file(ckpt_path, ckpt_bytes, ckpt_mtime) || !stat_file(path, file_bytes, unused)) return false;
-    if (file_bytes < 24) return false;
-    const int fd = ::open(path.c_str(), O_RDONLY);
-    if (fd < 0) return false;
-    auto map = std::make_shared<Mapping>();
-    map->size = (size_t)file_bytes;
-    // Copy-on-write: a later in-place update of a parameter never reaches the file.
-    map->addr = ::mmap(nullptr, map->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    ::close(fd);
-    if (map->addr == MAP_FAILED) return false;
-    const char* base = static_cast<const char*>(map->addr);
-    if (std::memcmp(base, kMagic, 16) != 0) return false;
-    uint64_t hlen = 0;
-    for (int i = 0; i < 8; ++i) hlen |= (uint64_t)(unsigned char)base[16 + i] << (8 * i);
-    if (hlen > file_bytes - 24) return false;
+    weights::F32Sidecar s;
+    if (!weights::open_f32_sidecar(ckpt_path, s)) return false;
     std::map<std::string, torch::Tensor> got;
-    try {
-        const auto h = nlohmann::json::parse(base + 24, base + 24 + hlen);
-        if (h.at("ckpt_bytes").get<uint64_t>() != ckpt_bytes || h.at("ckpt_mtime_ns").get<int64_t>() != ckpt_mtime)
-            return false;  // model.ckpt was replaced after the sidecar was written
-        for (const auto& e : h.at("tensors")) {
-            const std::string name = e.at(0).get<std::string>();
-            const std::vector<int64_t> shape = e.at(1).get<std::vector<int64_t>>();
-            const uint64_t off = e.at(2).get<uint64_t>();
-            uint64_t n = 1;
-            for (int64_t d : shape) {
-                if (d < 0) return false;
-                n *= (uint64_t)d;
-            }
-            if (off % alignof(float) != 0 || off > file_bytes || n * sizeof(float) > file_bytes - off) return false;
-            got[name] = torch::from_blob(const_cast<char*>(base) + off, shape, [map](void*) {}, torch::kFloat);
-        }
-    } catch (const std::exception&) {
-        return false;
-    }
+    auto map = s.mapping;  // each tensor keeps the mapping alive
+    for (const auto& t : s.tensors)
+        got[t.name] = torch::from_blob(const_cast<float*>(t.data), t.shape, [map](void*) {}, torch::kFloat);
     out = std::move(got);
     return true;
 }

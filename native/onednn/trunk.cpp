@@ -106,6 +106,7 @@ struct Planner {
     Trunk::Engine& E;
     Trunk::Plan& P;
     int64_t n;
+    bool winograd;
 
     // The user memory of a parameter, viewed with `dims` (a Linear after a Flatten reads its
     // [O, C*H*W] weight as [O, C, H, W]).
@@ -198,7 +199,7 @@ struct Planner {
         // Winograd: 3x3, stride 1, dense. oneDNN has it only for some ISAs; else direct.
         dnnl::convolution_forward::primitive_desc pd;
         bool have = false;
-        if (l.kh == 3 && l.kw == 3 && l.stride == 1 && l.groups == 1) {
+        if (winograd && l.kh == 3 && l.kw == 3 && l.stride == 1 && l.groups == 1) {
             try {
                 pd = make(dnnl::algorithm::convolution_winograd);
                 have = true;
@@ -332,8 +333,8 @@ void assign_storage(Trunk::Plan& P) {
 // ---------------------------------------------------------------------------------------
 // [SECTION] Trunk
 // ---------------------------------------------------------------------------------------
-Trunk::Trunk(const nets::NetSpec& spec, const ParamLookup& params)
-    : spec_(spec), params_(params), engine_(std::make_unique<Engine>()) {
+Trunk::Trunk(const nets::NetSpec& spec, const ParamLookup& params, TrunkOptions opt)
+    : spec_(spec), params_(params), opt_(opt), engine_(std::make_unique<Engine>()) {
     if (spec_.layers.empty() || spec_.layers.front().out_shape.empty()) spec_.infer_shapes();
 }
 
@@ -365,7 +366,7 @@ Trunk::Plan& Trunk::plan_for(int64_t n, int last_) {
     auto plan = std::make_unique<Plan>();
     plan->last_used = ++tick_;
     Engine& E = *engine_;
-    Planner pl{spec_, params_, E, *plan, n};
+    Planner pl{spec_, params_, E, *plan, n, opt_.winograd};
     const int64_t S = spec_.input_size;
     plan->input = memory(memory::desc({n, 3, S, S}, dt::f32, tag::nhwc), E.eng, DNNL_MEMORY_NONE);
 

@@ -32,12 +32,18 @@ struct ParamRef {
 };
 using ParamLookup = std::function<ParamRef(const std::string& name)>;
 
+struct TrunkOptions {
+    // Winograd sums in another order than direct convolution (AlexNet logits move by ~2e-5);
+    // `catdog predict` turns it off so its numbers match the torch path and the page's.
+    bool winograd = true;
+};
+
 class Trunk {
 public:
     // `params` is kept and called when a plan is built: the data it points at must outlive
     // the Trunk (weights are reordered into oneDNN's layouts once per layout, so a change to
     // them afterwards is not seen: build a new Trunk).
-    Trunk(const nets::NetSpec& spec, const ParamLookup& params);
+    Trunk(const nets::NetSpec& spec, const ParamLookup& params, TrunkOptions opt = {});
     ~Trunk();
     Trunk(const Trunk&) = delete;
     Trunk& operator=(const Trunk&) = delete;
@@ -62,6 +68,7 @@ private:
 
     nets::NetSpec spec_;
     ParamLookup params_;
+    TrunkOptions opt_;
     std::unique_ptr<Engine> engine_;  // engine, stream, reordered weights, arena: shared by the plans
     std::map<std::pair<int64_t, int>, std::unique_ptr<Plan>> plans_;
     uint64_t tick_ = 0;

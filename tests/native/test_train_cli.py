@@ -463,9 +463,88 @@ def mode_predict1000(a):
     check(peaks[1000] <= 1.10 * peaks[300], f"peak RSS grew from {peaks[300]:.0f} to {peaks[1000]:.0f} MB")
 
 
+def mode_predict_lite(a):
+    """`catdog predict` answered without LibTorch (lite/fast_predict.h) against the LibTorch path
+    (CATDOG_TORCH_PREDICT=1) on an AlexNet run: same labels, same errors, probabilities within
+    1e-5, over Kaggle photos, every odd/ file and a missing one. A copy of `catdog` alone in a
+    folder (no catdog-torch beside it) must still predict, and must hand over what it cannot do."""
+    fresh(a.work)
+    data = os.path.join(a.work, "data")
+    subset(a.shared, data, 4, with_odd=False)
+    # Kaiming-normal weights: activations stay O(1), so the logits and probabilities differ
+    # between photos and a 1e-5 check can fail (torch's default init gives ~0.5 everywhere).
+    pth = os.path.join(a.work, "alexnet_kaiming.pth")
+    subprocess.run(["/usr/bin/python3", "-c", f"""
+import torch, torchvision
+torch.manual_seed(1)
+m = torchvision.models.alexnet()
+with torch.no_grad():
+    for n, p in m.named_parameters():
+        if n.endswith('.weight'): torch.nn.init.kaiming_normal_(p, mode='fan_in', nonlinearity='relu')
+        else: torch.nn.init.normal_(p, 0, 0.1)
+torch.save(m.state_dict(), {pth!r})
+"""], check=True)
+    runp = os.path.join(a.work, "run")
+    p = run([a.catdog, "train", "--data", data, "--backbone", "alexnet", "--weights", pth,
+             "--epochs", "1", "--batch-size", "4", "--no-export", "--out", runp])
+    if not check(p.returncode == 0, f"training the model to predict with failed: {p.stderr[-800:]}"):
+        return
+    kaggle = os.path.join(a.shared, "datasets", "dogs-vs-cats-3k")
+    odd = os.path.join(a.shared, "datasets", "odd")
+    files = sorted(os.path.join(kaggle, f) for f in os.listdir(kaggle))[:40:2]
+    files += sorted(os.path.join(odd, r["name"]) for r in odd_rows(a.shared))
+    files.append(os.path.join(a.work, "no-such-photo.jpg"))
+
+    def predict(exe, env_extra, extra=(), photos=files):
+        env = dict(os.environ, **env_extra)
+        t = time.time()
+        p = subprocess.run([exe, "predict", "--model", runp, "--json", *extra] + photos,
+                           capture_output=True, text=True, env=env)
+        return p, [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")], time.time() - t
+
+    lite, lite_rows, _ = predict(a.catdog, {})
+    full, full_rows, _ = predict(a.catdog, {"CATDOG_TORCH_PREDICT": "1"})
+    check(lite.returncode == full.returncode == 1, f"exit codes: lite {lite.returncode}, LibTorch {full.returncode} (expected 1: bad files)")
+    check(lite.stderr.strip().splitlines()[-1:] == full.stderr.strip().splitlines()[-1:],
+          f"last stderr lines differ: {lite.stderr[-200:]!r} vs {full.stderr[-200:]!r}")
+    if not check(len(lite_rows) == len(full_rows) == len(files), f"{len(lite_rows)} / {len(full_rows)} lines for {len(files)} files"):
+        return
+    worst, errors, labels = 0.0, 0, set()
+    for l, f in zip(lite_rows, full_rows):
+        check(l["file"] == f["file"], f"order: {l['file']} vs {f['file']}")
+        if "error" in f or "error" in l:
+            errors += 1
+            check(l.get("error") == f.get("error"), f"{f['file']}: error {l.get('error')!r} vs {f.get('error')!r}")
+            continue
+        check(l["label"] == f["label"], f"{f['file']}: label {l['label']} vs {f['label']}")
+        labels.add(l["label"])
+        worst = max(worst, max(abs(l["probs"][k] - f["probs"][k]) for k in f["probs"]))
+    spread = max(abs(r["probs"]["cat"] - 0.5) for r in full_rows if "probs" in r)
+    print(f"RESULT predict lite vs LibTorch: {len(files)} files, {errors} errors identical, labels {sorted(labels)}, "
+          f"max |prob diff| {worst:.2e} (probabilities reach {0.5 + spread:.3f})", flush=True)
+    check(worst <= 1e-5, f"probabilities differ by {worst}")
+    check(spread > 0.05, f"the probabilities are all ~0.5 (max |p - 0.5| {spread}): the comparison would be empty")
+
+    # `catdog` alone: predicts without LibTorch; hands over (and so fails here) what needs it.
+    alone = fresh(os.path.join(a.work, "alone"))
+    shutil.copy2(a.catdog, alone)
+    exe = os.path.join(alone, os.path.basename(a.catdog))
+    p, rows, secs = predict(exe, {}, photos=files[:2])
+    check(p.returncode == 0 and len(rows) == 2, f"catdog without catdog-torch beside it: exit {p.returncode}, {p.stderr[-300:]!r}")
+    p, _, _ = predict(exe, {}, extra=("--device", "cuda"), photos=files[:1])
+    check(p.returncode == 127 and "catdog-torch" in p.stderr, f"--device cuda was not handed over: exit {p.returncode} {p.stderr!r}")
+    os.utime(os.path.join(runp, "model.ckpt"))  # the sidecar no longer matches: LibTorch must read model.ckpt
+    p, _, _ = predict(exe, {}, photos=files[:1])
+    check(p.returncode == 127, f"a stale model.ckpt.f32 was used: exit {p.returncode}")
+    _, _, t_full = predict(a.catdog, {"CATDOG_TORCH_PREDICT": "1"}, photos=files[:1])
+    print(f"RESULT predict: {secs:.2f} s for two photos without LibTorch (process included), "
+          f"{t_full:.2f} s for one through LibTorch reading model.ckpt", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["accuracy", "resume", "kill", "rss", "outdir", "diskfull", "predict1000", "cache"])
+    ap.add_argument("mode", choices=["accuracy", "resume", "kill", "rss", "outdir", "diskfull", "predict1000", "cache",
+                                       "predict_lite"])
     ap.add_argument("--catdog", required=True)
     ap.add_argument("--shared", required=True)
     ap.add_argument("--work", required=True)

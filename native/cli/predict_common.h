@@ -1,0 +1,36 @@
+// cli/predict_common.h - what both `catdog predict` paths share: the options and the output.
+// The LibTorch path (cli/predict.cpp) and the one that starts without LibTorch
+// (lite/fast_predict.cpp) parse the same options and print the same lines.
+#pragma once
+#include <string>
+#include <vector>
+#include <CLI/CLI.hpp>
+#include "train/inference.h"
+
+namespace catdog::cli {
+
+struct PredictArgs {
+    std::string model;
+    std::vector<std::string> files;
+    bool json = false;
+    int topk = 0;
+    train::InferenceOptions opt;
+};
+
+// Adds predict's options to `app`, storing into `a` (which must outlive parsing).
+void add_predict_options(CLI::App& app, PredictArgs& a);
+
+// Prints each prediction as it comes (plain or --json) and counts the failures.
+class PredictPrinter {
+public:
+    explicit PredictPrinter(const PredictArgs& a) : a_(a) {}
+    void operator()(const train::Prediction& p, const std::vector<std::string>& labels);
+    // Throws cli::Failure "N of M file(s) could not be classified" when any failed.
+    void finish() const;
+
+private:
+    const PredictArgs& a_;
+    int failed_ = 0;
+};
+
+}  // namespace catdog::cli
