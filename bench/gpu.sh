@@ -29,7 +29,7 @@ for pc in "${need[@]}"; do
     exit 2; }
 done
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$TORCH_PREFIX" -DCATDOG_TRAINER_ONLY=ON
-cmake --build "$BUILD" -j "$(nproc)" --target catdog
+cmake --build "$BUILD" -j "$(nproc)" --target catdog_torch   # the full CLI; named `catdog` in a trainer-only build
 
 if [ -z "${DATA:-}" ]; then
   DATA=$WORK/data
