@@ -60,7 +60,6 @@ std::vector<int64_t> lrtb(const std::array<int, 4>& p) { return {p[1], p[3], p[0
 
 Model::Model(NetSpec spec) : Model(std::move(spec), Init::Random) {}
 
-
 Model::Model(NetSpec spec, Init init) : spec_(std::move(spec)) {
     spec_.infer_shapes();
     if (init == Init::Random) {

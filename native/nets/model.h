@@ -126,6 +126,7 @@ private:
     // The oneDNN trunk and the (data pointer, version) of the parameters it was built from.
     std::shared_ptr<onednn::Trunk> fast_;  // shared_ptr: destructible where Trunk is incomplete
     std::vector<std::pair<const void*, int64_t>> fast_key_;
+    std::vector<ParamInfo> fast_params_;  // spec_.params(), kept for the per-batch key
 };
 
 // Loads a backbone's pretrained weights from a file, by extension/magic:

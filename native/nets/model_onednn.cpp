@@ -23,8 +23,9 @@ bool Model::trunk_onednn(const torch::Tensor& x, bool train, torch::Tensor& out)
     }
     if (last < 0 || !onednn::supports(spec_, last)) return false;
 
+    if (fast_params_.empty()) fast_params_ = spec_.params();  // once: this runs for every batch
     std::vector<std::pair<const void*, int64_t>> key;
-    for (const ParamInfo& p : spec_.params()) {
+    for (const ParamInfo& p : fast_params_) {
         if (p.layer > spec_.feature_layer) break;
         const torch::Tensor& t = params_.at(p.name);
         if (p.layer <= last && (t.requires_grad() || !t.is_cpu() || t.scalar_type() != torch::kFloat)) return false;

@@ -37,7 +37,7 @@ struct Trunk::Plan {
     struct Step {
         dnnl::primitive prim;
         std::unordered_map<int, memory> args;
-        std::string what;  // layer name and implementation, for describe()
+        std::string what;  // layer name and implementation, in errors and when debugging
         bool scratch = false;  // takes the plan's scratchpad
     };
     size_t scratch_bytes = 0;
@@ -65,8 +65,6 @@ struct Value {
     memory mem;
     bool flat = false;
 };
-
-memory::dims dims_of(const std::vector<int64_t>& v) { return memory::dims(v.begin(), v.end()); }
 
 bool is_activation(Op op) { return op == Op::Relu || op == Op::Relu6; }
 
@@ -101,7 +99,6 @@ bool supports(const nets::NetSpec& spec, int last) {
 namespace {
 
 struct Planner {
-    const nets::NetSpec& spec;
     const ParamLookup& params;
     Trunk::Engine& E;
     Trunk::Plan& P;
@@ -338,20 +335,14 @@ Trunk::Trunk(const nets::NetSpec& spec, const ParamLookup& params, TrunkOptions 
     if (spec_.layers.empty() || spec_.layers.front().out_shape.empty()) spec_.infer_shapes();
 }
 
-int64_t Trunk::out_numel(int last) const {
-    int64_t n = 1;
-    for (int64_t d : spec_.layers.at(last).out_shape) n *= d;
-    return n;
-}
-
 Trunk::~Trunk() = default;
 
-Trunk::Plan& Trunk::plan_for(int64_t n, int last_) {
-    if (!supports(spec_, last_)) {
-        throw std::runtime_error("onednn trunk: " + spec_.backbone + " up to layer " + std::to_string(last_) +
+Trunk::Plan& Trunk::plan_for(int64_t n, int last) {
+    if (!supports(spec_, last)) {
+        throw std::runtime_error("onednn trunk: " + spec_.backbone + " up to layer " + std::to_string(last) +
                                  " has a layer this engine does not implement");
     }
-    auto it = plans_.find({n, last_});
+    auto it = plans_.find({n, last});
     if (it != plans_.end()) {
         it->second->last_used = ++tick_;
         return *it->second;
@@ -366,7 +357,7 @@ Trunk::Plan& Trunk::plan_for(int64_t n, int last_) {
     auto plan = std::make_unique<Plan>();
     plan->last_used = ++tick_;
     Engine& E = *engine_;
-    Planner pl{spec_, params_, E, *plan, n, opt_.winograd};
+    Planner pl{params_, E, *plan, n, opt_.winograd};
     const int64_t S = spec_.input_size;
     plan->input = memory(memory::desc({n, 3, S, S}, dt::f32, tag::nhwc), E.eng, DNNL_MEMORY_NONE);
 
@@ -376,14 +367,14 @@ Trunk::Plan& Trunk::plan_for(int64_t n, int last_) {
     for (const Layer& l : spec_.layers)
         for (int j : l.inputs) read_explicitly[j] = true;
 
-    std::vector<Value> out(last_ + 1);
+    std::vector<Value> out(last + 1);
     Value x{plan->input, false};
-    for (int i = 0; i <= last_; ++i) {
+    for (int i = 0; i <= last; ++i) {
         const Layer& l = spec_.layers[i];
         const Value& in = l.inputs.empty() ? (i == 0 ? x : out[i - 1]) : out[l.inputs[0]];
         // An activation right after a conv/linear that nothing else reads becomes its post-op.
         std::optional<Op> fused;
-        if ((l.op == Op::Conv || l.op == Op::Linear) && i + 1 <= last_ && !read_explicitly[i]) {
+        if ((l.op == Op::Conv || l.op == Op::Linear) && i + 1 <= last && !read_explicitly[i]) {
             const Layer& next = spec_.layers[i + 1];
             if (is_activation(next.op) && next.inputs.empty()) fused = next.op;
         }
@@ -414,7 +405,7 @@ Trunk::Plan& Trunk::plan_for(int64_t n, int last_) {
     }
 
     // The output in torch's order: NCHW for a 4-D result (also when flattened), [n, F] else.
-    const memory& res = out[last_].mem;
+    const memory& res = out[last].mem;
     const memory::dims rd = res.get_desc().dims();
     const memory::desc user_md(rd, dt::f32, rd.size() == 4 ? tag::nchw : tag::nc);
     plan->output = memory(user_md, E.eng, DNNL_MEMORY_NONE);
@@ -429,7 +420,7 @@ Trunk::Plan& Trunk::plan_for(int64_t n, int last_) {
         plan->block_bytes.push_back(plan->scratch_bytes);
         plan->block_users.push_back({plan->buffers.size() - 1});
     }
-    return *plans_.emplace(std::make_pair(n, last_), std::move(plan)).first->second;
+    return *plans_.emplace(std::make_pair(n, last), std::move(plan)).first->second;
 }
 
 void Trunk::run(const float* x, int64_t n, int last, float* out) {
@@ -449,18 +440,6 @@ void Trunk::run(const float* x, int64_t n, int last, float* out) {
     p.output.set_data_handle(out);
     for (auto& s : p.steps) s.prim.execute(engine_->stream, s.args);
     engine_->stream.wait();
-}
-
-std::vector<std::string> Trunk::describe(int64_t n, int last) {
-    std::vector<std::string> r;
-    const Plan& p = plan_for(n, last);
-    for (const auto& s : p.steps) r.push_back(s.what);
-    size_t act = 0;
-    for (size_t b : p.block_bytes) act += b;
-    r.push_back("memory: " + std::to_string(act >> 20) + " MB of activations and scratchpad in " +
-                std::to_string(p.block_bytes.size()) + " blocks (scratchpad " + std::to_string(p.scratch_bytes >> 20) +
-                " MB)");
-    return r;
 }
 
 }  // namespace catdog::onednn

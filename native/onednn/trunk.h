@@ -51,14 +51,10 @@ public:
     // Runs spec.layers[0..last] with inference semantics (Dropout is the identity; callers
     // that want it stop before it). x: n images, NHWC float32 [n, input_size, input_size, 3];
     // out: n * out_numel(last) floats, each image's output in torch's NCHW (or flat feature)
-    // order. A plan is built per (n, last) on first use and kept (the last four used).
-    // Throws std::runtime_error when !supports(spec, last) or oneDNN lacks a layer.
+    // order, n * layers[last].out_shape's product floats. A plan is built per (n, last) on
+    // first use and kept (the last four used). ONEDNN_VERBOSE=1 prints each kernel and its
+    // time. Throws std::runtime_error when !supports(spec, last) or oneDNN lacks a layer.
     void run(const float* x, int64_t n, int last, float* out);
-    int64_t out_numel(int last) const;  // layers[last].out_shape's product
-
-    // How each layer was implemented (e.g. "features.6: jit_wino_4x3:avx512_core") and the
-    // memory the plan uses: the tests print it so a reader sees which kernels ran.
-    std::vector<std::string> describe(int64_t n, int last);
 
     struct Engine;  // defined in trunk.cpp
     struct Plan;

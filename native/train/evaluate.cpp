@@ -15,8 +15,7 @@ namespace {
 // CATDOG_TRUNK_CHUNK overrides (0 = whole batch).
 int64_t chunk_size(const nets::Model& model) {
     if (const char* env = std::getenv("CATDOG_TRUNK_CHUNK"); env && *env) return std::atoll(env);
-    nets::NetSpec spec = model.spec();
-    spec.infer_shapes();
+    const nets::NetSpec& spec = model.spec();  // shapes inferred when the Model was built
     int64_t largest = 1;
     for (int i = 0; i <= spec.feature_layer && i < (int)spec.layers.size(); ++i) {
         int64_t n = 1;

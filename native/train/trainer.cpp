@@ -274,20 +274,19 @@ double train_step(Session& s, const torch::Tensor& feats, const torch::Tensor& y
 }
 
 // Counts a finished batch into the run state: images, seconds, running loss.
+// Training time, also for a cached epoch's feature passes (which have no batch of their own).
+void add_train_time(Session& s, double secs) {
+    s.st["epoch_secs"] = s.st["epoch_secs"].get<double>() + secs;
+    s.st["train_secs"] = s.st["train_secs"].get<double>() + secs;
+}
+
 void count_batch(Session& s, int64_t number, int64_t n, double loss_sum, double dt) {
     s.st["batch"] = number + 1;
     s.st["loss_sum"] = s.st["loss_sum"].get<double>() + loss_sum;
     s.st["loss_n"] = s.st["loss_n"].get<int64_t>() + n;
     s.st["epoch_images"] = s.st["epoch_images"].get<int64_t>() + n;
-    s.st["epoch_secs"] = s.st["epoch_secs"].get<double>() + dt;
     s.st["train_images"] = s.st["train_images"].get<int64_t>() + n;
-    s.st["train_secs"] = s.st["train_secs"].get<double>() + dt;
-}
-
-// Trunk time of a cached epoch's feature passes: training time, with no batch of its own.
-void add_train_time(Session& s, double secs) {
-    s.st["epoch_secs"] = s.st["epoch_secs"].get<double>() + secs;
-    s.st["train_secs"] = s.st["train_secs"].get<double>() + secs;
+    add_train_time(s, dt);
 }
 
 double epoch_rate(const Session& s) {
