@@ -145,6 +145,55 @@ ModelInfo parse_model_info(const std::string& json_text) {
         if (!c1.is_object()) fail("conv1", "expected an object");
         info.conv1_weight = get_string(c1, "conv1", "weight");
         info.conv1_shape = get_shape(c1, "conv1", "shape");
+        // Older model.json files stop here: they keep the defaults (stride 1, no padding).
+        info.conv1_bias = get_string_or(c1, "conv1", "bias", "");
+        if (c1.contains("stride")) info.conv1_stride = get_positive_int(c1, "conv1", "stride");
+        if (c1.contains("pad")) {
+            const json& p = c1["pad"];
+            if (!p.is_array() || p.size() != 4) fail("conv1.pad", "expected [top, left, bottom, right]");
+            for (size_t i = 0; i < 4; ++i) {
+                if (!p[i].is_number_integer() || p[i].get<int64_t>() < 0 || p[i].get<int64_t>() > 1 << 20)
+                    fail("conv1.pad", "expected non-negative integers, got " + one_line(p[i].dump()));
+                info.conv1_pad[i] = p[i].get<int>();
+            }
+        }
+        info.conv1_activation = get_string_or(c1, "conv1", "activation", "none");
+        if (info.conv1_activation != "none" && info.conv1_activation != "relu" &&
+            info.conv1_activation != "relu6")
+            fail("conv1.activation", "unknown \"" + info.conv1_activation + "\" (none, relu, relu6)");
+        info.conv1_view = get_string_or(c1, "conv1", "view", "");
+    }
+
+    auto string_list = [](const json& v, const std::string& where) {
+        if (!v.is_array()) fail(where, "expected an array of strings");
+        std::vector<std::string> out;
+        for (const json& s : v) {
+            if (!s.is_string() || s.get<std::string>().empty())
+                fail(where, "expected non-empty strings, got " + one_line(s.dump()));
+            out.push_back(s.get<std::string>());
+        }
+        return out;
+    };
+    if (root.contains("explain")) {
+        const json& ex = root["explain"];
+        if (!ex.is_object()) fail("explain", "expected an object");
+        info.explain_file = get_string(ex, "explain", "file");
+        info.explain_seed = get_string_or(ex, "explain", "seed", info.explain_seed);
+        info.explain_layers = string_list(member(ex, "explain", "layers"), "explain.layers");
+    }
+    if (root.contains("cam")) {
+        const json& cam = root["cam"];
+        if (!cam.is_object()) fail("cam", "expected an object");
+        info.cam_layer = get_string(cam, "cam", "layer");
+        info.cam_weight = get_string(cam, "cam", "weight");
+        info.cam_bias = get_string(cam, "cam", "bias");
+    }
+    if (root.contains("imagenet")) {
+        const json& in = root["imagenet"];
+        if (!in.is_object()) fail("imagenet", "expected an object");
+        info.imagenet_output = get_string(in, "imagenet", "output");
+        info.imagenet_labels = string_list(member(in, "imagenet", "labels"), "imagenet.labels");
+        if (info.imagenet_labels.empty()) fail("imagenet.labels", "expected a non-empty array of strings");
     }
     return info;
 }
@@ -165,7 +214,18 @@ std::string model_info_to_json(const ModelInfo& info) {
         layers.push_back(ojson{{"name", l.name}, {"kind", l.kind}, {"shape", l.shape}});
     root["layers"] = std::move(layers);
     if (!info.conv1_weight.empty())
-        root["conv1"] = ojson{{"weight", info.conv1_weight}, {"shape", info.conv1_shape}};
+        root["conv1"] = ojson{{"weight", info.conv1_weight},     {"shape", info.conv1_shape},
+                              {"bias", info.conv1_bias},         {"stride", info.conv1_stride},
+                              {"pad", info.conv1_pad},           {"activation", info.conv1_activation},
+                              {"view", info.conv1_view}};
+    if (!info.explain_file.empty())
+        root["explain"] = ojson{{"file", info.explain_file},
+                                {"seed", info.explain_seed},
+                                {"layers", info.explain_layers}};
+    if (!info.cam_layer.empty())
+        root["cam"] = ojson{{"layer", info.cam_layer}, {"weight", info.cam_weight}, {"bias", info.cam_bias}};
+    if (!info.imagenet_output.empty())
+        root["imagenet"] = ojson{{"output", info.imagenet_output}, {"labels", info.imagenet_labels}};
     return root.dump(2) + "\n";
 }
 

@@ -108,3 +108,106 @@ TEST_CASE("malformed model.json gives one clear line") {
         CHECK(err.find('\n') == std::string::npos);
     }
 }
+
+TEST_CASE("model.json carries the explain graph, CAM head and ImageNet head") {
+    ModelInfo a = sample();
+    CHECK(model_info_to_json(a).find("\"explain\"") == std::string::npos);  // absent unless set
+    a.explain_file = "model.explain.onnx";
+    a.explain_layers = {"features.0", "features.3"};
+    a.cam_layer = "features.18";
+    a.cam_weight = "classifier.1.weight";
+    a.cam_bias = "classifier.1.bias";
+    a.imagenet_output = "imagenet_logits";
+    a.imagenet_labels = {"tench", "goldfish"};
+    const std::string text = model_info_to_json(a);
+    const ModelInfo b = parse_model_info(text);
+    CHECK(b.explain_file == "model.explain.onnx");
+    CHECK(b.explain_seed == "seed");
+    CHECK(b.explain_layers == a.explain_layers);
+    CHECK(b.cam_layer == "features.18");
+    CHECK(b.cam_weight == "classifier.1.weight");
+    CHECK(b.cam_bias == "classifier.1.bias");
+    CHECK(b.imagenet_output == "imagenet_logits");
+    CHECK(b.imagenet_labels == a.imagenet_labels);
+    CHECK(model_info_to_json(b) == text);
+
+    // Old files without the sections parse with empty fields.
+    const ModelInfo old = parse_model_info(kValid);
+    CHECK(old.explain_file.empty());
+    CHECK(old.explain_layers.empty());
+    CHECK(old.cam_layer.empty());
+    CHECK(old.imagenet_output.empty());
+    CHECK(old.imagenet_labels.empty());
+
+    std::string v = kValid;
+    const size_t end = v.rfind('}');
+    auto with_section = [&](const std::string& section) {
+        return std::string(v).insert(end, ", " + section);
+    };
+    struct Case { std::string text, expect; };
+    const Case cases[] = {
+        {with_section(R"("explain": [])"), "explain"},
+        {with_section(R"("explain": {"layers": []})"), "missing \"file\""},
+        {with_section(R"("explain": {"file": "x.onnx", "layers": ["a", 3]})"), "explain.layers"},
+        {with_section(R"("cam": {"layer": "a", "weight": "w"})"), "missing \"bias\""},
+        {with_section(R"("imagenet": {"output": "o", "labels": []})"), "imagenet.labels"},
+        {with_section(R"("imagenet": {"output": "o"})"), "missing \"labels\""},
+    };
+    for (const Case& c : cases) {
+        INFO("input: " << c.text);
+        const std::string err = error_of(c.text);
+        INFO("error: " << err);
+        CHECK(err.rfind("model.json: ", 0) == 0);
+        CHECK(err.find(c.expect) != std::string::npos);
+    }
+}
+
+TEST_CASE("model.json carries conv1's stride, padding, bias and activation") {
+    ModelInfo a = sample();
+    a.conv1_bias = "features.0.bias";
+    a.conv1_stride = 4;
+    a.conv1_pad = {2, 2, 2, 2};
+    a.conv1_activation = "relu";
+    a.conv1_view = "features.0";
+    const std::string text = model_info_to_json(a);
+    const ModelInfo b = parse_model_info(text);
+    CHECK(b.conv1_bias == "features.0.bias");
+    CHECK(b.conv1_stride == 4);
+    CHECK(b.conv1_pad == std::array<int, 4>{2, 2, 2, 2});
+    CHECK(b.conv1_activation == "relu");
+    CHECK(b.conv1_view == "features.0");
+    CHECK(model_info_to_json(b) == text);
+
+    // An older file has only weight and shape: stride 1, no padding, no bias, no activation.
+    const ModelInfo old = parse_model_info(kValid);
+    CHECK(old.conv1_bias.empty());
+    CHECK(old.conv1_stride == 1);
+    CHECK(old.conv1_pad == std::array<int, 4>{0, 0, 0, 0});
+    CHECK(old.conv1_activation == "none");
+    CHECK(old.conv1_view.empty());
+
+    std::string v = kValid;
+    const std::string key = "\"shape\": [32, 3, 3, 3]";
+    auto with = [&](const std::string& extra) {
+        std::string s = v;
+        return s.replace(s.find(key), key.size(), key + ", " + extra);
+    };
+    struct Case { std::string text, expect; };
+    const Case cases[] = {
+        {with(R"("stride": 0)"), "conv1.stride"},
+        {with(R"("stride": "2")"), "conv1.stride"},
+        {with(R"("pad": [0, 0, 1])"), "conv1.pad"},
+        {with(R"("pad": [0, 0, 1, -1])"), "conv1.pad"},
+        {with(R"("activation": "tanh")"), "conv1.activation"},
+        {with(R"("bias": 3)"), "conv1.bias"},
+        {with(R"("view": null)"), "conv1.view"},
+    };
+    for (const Case& c : cases) {
+        INFO("input: " << c.text);
+        const std::string err = error_of(c.text);
+        INFO("error: " << err);
+        CHECK(err.rfind("model.json: ", 0) == 0);
+        CHECK(err.find(c.expect) != std::string::npos);
+        CHECK(err.find('\n') == std::string::npos);
+    }
+}

@@ -11,9 +11,18 @@
 //   "input": {"name": "input", "size": 224, "resize": 256, "mean": [...], "std": [...]},
 //   "outputs": {"logits": "logits", "probs": "probs"},
 //   "layers": [{"name": "features.0", "kind": "conv", "shape": [64, 55, 55]}, ...],
-//   "conv1": {"weight": "features.0.weight", "shape": [64, 3, 11, 11]}
+//   "conv1": {"weight": "features.0.weight", "shape": [64, 3, 11, 11], "bias": "features.0.bias",
+//             "stride": 4, "pad": [2, 2, 2, 2], "activation": "relu", "view": "features.0"},
+//   "explain": {"file": "model.explain.onnx", "seed": "seed", "layers": ["features.0", ...]},
+//   "cam": {"layer": "features.18", "weight": "classifier.1.weight", "bias": "classifier.1.bias"},
+//   "imagenet": {"output": "imagenet_logits", "labels": ["tench", ...]}
 // }
+// conv1's bias/stride/pad (top, left, bottom, right)/activation let the page re-run the first
+// layer (the kernel playground); "view" names the output showing its activation. Older files
+// without them parse with stride 1, no padding, no bias, "none".
+// "explain", "cam" and "imagenet" are optional (absent: the fields stay empty).
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,6 +46,23 @@ struct ModelInfo {
     std::vector<LayerInfo> layers;        // visualisable activations, in network order
     std::string conv1_weight;             // initializer name of the first conv's weight
     std::vector<int64_t> conv1_shape;     // [O, I, kh, kw]
+    std::string conv1_bias;               // initializer name of its bias; empty = none
+    int conv1_stride = 1;
+    std::array<int, 4> conv1_pad{0, 0, 0, 0};  // top, left, bottom, right
+    std::string conv1_activation = "none";     // "none" | "relu" | "relu6" (the layer after it)
+    std::string conv1_view;               // layer name (ONNX output) of conv1's activation
+
+    // The explain graph (model.explain.onnx): inputs `input_name` and `explain_seed` [1, K];
+    // outputs the logits, and per layer L of `explain_layers` "L" and "grad:L".
+    std::string explain_file;             // empty: no explain graph
+    std::string explain_seed = "seed";
+    std::vector<std::string> explain_layers;  // conv view names, network order
+    // CAM, only for a global-average-pool + Linear head: the last conv's view and the head's
+    // initializer names ([K, C] weight, [K] bias) in model.web.onnx.
+    std::string cam_layer, cam_weight, cam_bias;
+    // The backbone's original ImageNet head, kept as an extra output of model(.web).onnx.
+    std::string imagenet_output;          // empty: not kept
+    std::vector<std::string> imagenet_labels;
 };
 
 // Throws std::runtime_error with a one-line reason on malformed input.
