@@ -10,11 +10,17 @@ namespace catdog::detail {
 // With a `window` (see decode_image_window), only the rows and iMCU columns it needs are decoded.
 Image decode_jpeg(const uint8_t* data, size_t size, const std::string& name,
                   const DecodeOptions& opt, int* orientation, const WindowFn* window = nullptr);
-// PNG, BMP, GIF (first frame) through stb_image.
-Image decode_stb(const uint8_t* data, size_t size, ImageFormat fmt, const std::string& name,
-                 const DecodeOptions& opt);
-Image decode_webp(const uint8_t* data, size_t size, const std::string& name,
-                  const DecodeOptions& opt);
+// `orientation` (PNG, WebP) receives the orientation PIL's exif_transpose would apply, 1 if none.
+// PNG through stb_image (+ its own chunk walk for eXIf / text orientation).
+Image decode_png(const uint8_t* data, size_t size, const std::string& name, const DecodeOptions& opt,
+                 int* orientation);
+// BMP with PIL's BmpImagePlugin semantics (RLE, OS/2, top-down, bitfields).
+Image decode_bmp(const uint8_t* data, size_t size, const std::string& name, const DecodeOptions& opt);
+// GIF, first frame, through giflib, composed as PIL composes it.
+Image decode_gif(const uint8_t* data, size_t size, const std::string& name, const DecodeOptions& opt);
+// WebP through libwebp (first frame of an animation through its demux library).
+Image decode_webp(const uint8_t* data, size_t size, const std::string& name, const DecodeOptions& opt,
+                  int* orientation);
 
 // Throws the pixel-limit DecodeError if w*h exceeds opt.max_pixels (or w, h are not positive).
 void check_dimensions(long long w, long long h, const std::string& name, const char* format,

@@ -1,5 +1,5 @@
-// EXIF orientation: a small, bounds-checked reader for IFD0's tag 0x0112, and the eight
-// transposes PIL's ImageOps.exif_transpose applies.
+// EXIF orientation: a small, bounds-checked reader for IFD0's tag 0x0112 (and XMP's
+// tiff:Orientation, as PIL's getexif finds it), and the eight transposes of ImageOps.exif_transpose.
 #include "exif.h"
 
 #include <cstring>
@@ -28,28 +28,56 @@ struct Tiff {
 
 }  // namespace
 
+namespace {
+const uint8_t kExif[6] = {'E', 'x', 'i', 'f', 0, 0};
+}
+
 int exif_orientation(const uint8_t* app1, size_t size) {
-    static const uint8_t kExif[6] = {'E', 'x', 'i', 'f', 0, 0};
     if (!app1 || size < 6 || std::memcmp(app1, kExif, 6) != 0) return 1;
-    Tiff t{app1 + 6, size - 6, false};
-    if (t.n < 8) return 1;
+    const int o = tiff_orientation(app1 + 6, size - 6);
+    return o ? o : 1;
+}
+
+int exif_payload_orientation(const uint8_t* data, size_t size) {
+    if (data && size >= 6 && std::memcmp(data, kExif, 6) == 0) data += 6, size -= 6;
+    return tiff_orientation(data, size);
+}
+
+int xmp_orientation(const char* xmp, size_t size) {
+    static const char kTag[] = "tiff:Orientation";
+    const size_t k = sizeof kTag - 1;
+    for (size_t i = 0; xmp && i + k < size; ++i) {
+        if (std::memcmp(xmp + i, kTag, k) != 0) continue;
+        size_t j = i + k;
+        if (j + 1 < size && xmp[j] == '=' && xmp[j + 1] == '"') j += 2;
+        else if (j < size && xmp[j] == '>') j += 1;
+        else continue;
+        if (j < size && xmp[j] >= '0' && xmp[j] <= '9') return xmp[j] - '0';
+    }
+    return 0;
+}
+
+int tiff_orientation(const uint8_t* tiff, size_t size) {
+    if (!tiff) return 0;
+    Tiff t{tiff, size, false};
+    if (t.n < 8) return 0;
     if (t.p[0] == 'M' && t.p[1] == 'M') t.big_endian = true;
-    else if (!(t.p[0] == 'I' && t.p[1] == 'I')) return 1;
+    else if (!(t.p[0] == 'I' && t.p[1] == 'I')) return 0;
     uint32_t magic = 0, ifd0 = 0, count = 0;
-    if (!t.u16(2, &magic) || magic != 42 || !t.u32(4, &ifd0) || !t.u16(ifd0, &count)) return 1;
+    if (!t.u16(2, &magic) || magic != 42 || !t.u32(4, &ifd0) || !t.u16(ifd0, &count)) return 0;
     for (uint32_t i = 0; i < count; ++i) {
         size_t e = size_t(ifd0) + 2 + size_t(i) * 12;
         uint32_t tag = 0, type = 0, value = 0;
-        if (!t.u16(e, &tag) || !t.u16(e + 2, &type)) return 1;
+        if (!t.u16(e, &tag) || !t.u16(e + 2, &type)) return 0;
         if (tag != 0x0112) continue;
         // SHORT is the standard type; accept BYTE and LONG as lenient readers do.
         bool ok = type == 3 ? t.u16(e + 8, &value)
                 : type == 4 ? t.u32(e + 8, &value)
                 : type == 1 ? (e + 8 < t.n && ((value = t.p[e + 8]), true))
                 : false;
-        return ok && value >= 1 && value <= 8 ? int(value) : 1;
+        return ok && value >= 1 && value <= 8 ? int(value) : 1;  // present: no XMP fallback
     }
-    return 1;
+    return 0;
 }
 
 PixelRect stored_rect(PixelRect r, int orientation, int W, int H) {

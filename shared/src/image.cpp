@@ -35,7 +35,7 @@ ImageFormat sniff_format(const uint8_t* d, size_t n) {
     if (starts("\x89PNG\r\n\x1A\n", 8)) return ImageFormat::Png;
     if (starts("GIF87a", 6) || starts("GIF89a", 6)) return ImageFormat::Gif;
     if (starts("RIFF", 4) && starts("WEBP", 4, 8)) return ImageFormat::Webp;
-    if (starts("BM", 2) && n >= 26) return ImageFormat::Bmp;  // file header + smallest info header
+    if (starts("BM", 2) && n >= 26) return ImageFormat::Bmp;  // file header + smallest (OS/2) info header
     return ImageFormat::Unknown;
 }
 
@@ -77,12 +77,16 @@ Image decode(const uint8_t* data, size_t size, const std::string& name, const De
             img = detail::decode_jpeg(data, size, name, opt, &orientation, window);
             break;
         case ImageFormat::Png:
+            img = detail::decode_png(data, size, name, opt, &orientation);
+            break;
         case ImageFormat::Bmp:
+            img = detail::decode_bmp(data, size, name, opt);
+            break;
         case ImageFormat::Gif:
-            img = detail::decode_stb(data, size, fmt, name, opt);
+            img = detail::decode_gif(data, size, name, opt);
             break;
         case ImageFormat::Webp:
-            img = detail::decode_webp(data, size, name, opt);
+            img = detail::decode_webp(data, size, name, opt, &orientation);
             break;
         case ImageFormat::Unknown: {
             char head[3 * 8 + 1] = {0};

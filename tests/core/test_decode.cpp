@@ -225,10 +225,55 @@ TEST_CASE("synthetic variants match PIL: tRNS, 1/4/16-bit, GIF transparency, Web
     REQUIRE(rows.size() >= 16);
     for (auto* r : rows) {
         REQUIRE(r->status == "ok");
-        // gray16: PIL's convert('RGB') clips mode I at 255; the reference is the high byte.
+        // gray16: PIL's mode I, which convert('RGB') clips at 255 (most of it is white).
         CHECK(compare_with_pil(catdog::load_image(ref_dir() + "/synthetic/" + r->name), *r, st) == 0);
     }
     report("synthetic PNG/GIF/BMP/WebP/JPEG variants", st);
+}
+
+// The long tail PIL reads (tests/reference/make_decode_variants.py): each file decodes bit-exact
+// with PIL, or is refused with one line naming the file, exactly when PIL refuses it.
+TEST_CASE("long-tail variants match PIL: RLE/OS2/top-down BMP, GIF, animated WebP, PNG/WebP orientation",
+          "[decode][pil][variants]") {
+    Stats st;
+    auto rows = rows_of("variants");
+    REQUIRE(rows.size() >= 60);
+    int refused = 0;
+    std::map<std::string, std::pair<int, int>> by_kind;  // prefix -> (files, bit-exact)
+    for (auto* r : rows) {
+        const std::string path = ref_dir() + "/variants/" + r->name;
+        const std::string kind = r->name.substr(0, r->name.find('_'));
+        INFO(r->name << ": PIL says " << r->status << " " << r->message);
+        if (r->status == "error") {
+            try {
+                Image img = catdog::load_image(path);
+                FAIL_CHECK("decoded " << img.w << "x" << img.h << " where PIL refuses the file");
+            } catch (const DecodeError& e) {
+                const std::string msg = e.what();
+                CHECK(msg.find(r->name) != std::string::npos);
+                CHECK(msg.find('\n') == std::string::npos);
+                std::printf("[decode] variant refused as PIL refuses it: %s\n", msg.c_str());
+                ++refused;
+            }
+            continue;
+        }
+        Image img;
+        try {
+            img = catdog::load_image(path);
+        } catch (const DecodeError& e) {
+            FAIL_CHECK("refused what PIL decodes: " << e.what());
+            continue;
+        }
+        const int d = compare_with_pil(img, *r, st);
+        CHECK(d == 0);
+        auto& k = by_kind[kind];
+        ++k.first;
+        k.second += d == 0;
+        std::printf("[decode] variant %-40s %s max |diff| %d\n", r->name.c_str(), d == 0 ? "bit-exact" : "DIFFERS", d);
+    }
+    for (auto& [kind, n] : by_kind) std::printf("[decode] variants %s: %d/%d bit-exact\n", kind.c_str(), n.second, n.first);
+    report("long-tail variants", st);
+    CHECK(refused >= 6);
 }
 
 TEST_CASE("EXIF orientations 1-8 come out as PIL's exif_transpose shows them", "[decode][exif]") {
@@ -269,6 +314,21 @@ TEST_CASE("the EXIF reader is bounds-checked", "[decode][exif]") {
         CHECK((o >= 1 && o <= 8));
     }
     CHECK(exif_orientation(nullptr, 0) == 1);
+
+    // XMP as PIL's getexif matches it: tiff:Orientation(="|>)([0-9]), first match.
+    using catdog::detail::xmp_orientation;
+    auto xmp = [](const std::string& s) { return xmp_orientation(s.data(), s.size()); };
+    CHECK(xmp("<x tiff:Orientation=\"6\"/>") == 6);
+    CHECK(xmp("<tiff:Orientation>8</tiff:Orientation>") == 8);
+    CHECK(xmp("tiff:Orientation='3' tiff:Orientation=\"5\"") == 5);
+    CHECK(xmp("tiff:Orientation=\"") == 0);
+    CHECK(xmp("tiff:Orientation") == 0);
+    CHECK(xmp("") == 0);
+    CHECK(xmp_orientation(nullptr, 0) == 0);
+    // A payload with or without "Exif\0\0"; 0 when the tag is absent (PIL then reads XMP).
+    CHECK(catdog::detail::exif_payload_orientation(good, sizeof good) == 6);
+    CHECK(catdog::detail::exif_payload_orientation(good + 6, sizeof good - 6) == 6);
+    CHECK(catdog::detail::exif_payload_orientation(good, 10) == 0);
 }
 
 TEST_CASE("dogs-vs-cats-3k sample and holdout-dev are bit-exact with PIL", "[decode][pil]") {
@@ -414,6 +474,8 @@ TEST_CASE("decode_image_window gives decode_image's bytes inside the window", "[
         if (r->status == "ok" && r->raw != "-") paths.push_back(r->path);  // all formats, EXIF, CMYK...
     for (auto* r : rows_of("exif")) paths.push_back(ref_dir() + "/exif/" + r->name);
     for (auto* r : rows_of("synthetic")) paths.push_back(ref_dir() + "/synthetic/" + r->name);
+    for (auto* r : rows_of("variants"))
+        if (r->status == "ok") paths.push_back(ref_dir() + "/variants/" + r->name);
     for (auto* r : rows_of("holdout")) paths.push_back(r->path);  // 49 progressive
     for (auto* r : rows_of("kaggle-sample")) paths.push_back(r->path);
     std::mt19937 rng(7);

@@ -2,15 +2,18 @@
 """PIL 9.4 reference pixels for tests/core/test_decode.cpp.
 
 Run with Debian's /usr/bin/python3 (python3-pil 9.4, which decodes JPEG with libjpeg-turbo
-2.1.5). For each input it records what `Image.open(p)` + `ImageOps.exif_transpose` (JPEG) +
+2.1.5). For each input it records what `Image.open(p)` + `ImageOps.exif_transpose` +
 `convert('RGB')` gives, or PIL's error. Images with alpha are composited over white with
-`Image.alpha_composite`, which is what catdog promises for them.
+`Image.alpha_composite`, which is what catdog promises for them. 16-bit grey PNGs are PIL's
+mode I, which convert('RGB') clips at 255: catdog does the same.
 
 Writes into --out:
   index.tsv          set, name, path, status, w, h, hash, raw, kind, pil_mode, message
   raw/<set>/<name>.rgb   interleaved RGB8 (only for images up to 4 MP)
   exif/orient<N>.jpg     cat.baseline_ref.jpg with an EXIF APP1 (Orientation=N) spliced in
   synthetic/*            PNG/GIF/BMP/WebP variants the odd set lacks (tRNS, 1/4/16-bit, ...)
+  variants/*             the long tail (make_decode_variants.py): RLE/OS2/top-down BMP, GIF
+                         without a colour table, animated WebP, orientation in PNG/WebP, ...
 `hash` is sum_i (b_i + 1) * (((i * 2654435761) mod 2^32) | 1) mod 2^64 over the RGB bytes:
 cheap in numpy and in C++, and any single changed byte changes it.
 """
@@ -40,23 +43,14 @@ def rgb_hash(a):
     return int(total)
 
 
-def gray16_rgb(path):
-    """16-bit gray PNG: PIL opens it as mode I and convert('RGB') clips values at 255, which
-    turns most photos white. catdog keeps the high byte instead (as PIL does for 16-bit RGB)."""
-    with Image.open(path) as im:
-        v = np.asarray(im).astype(np.uint32) >> 8
-    return np.repeat(v.astype(np.uint8)[:, :, None], 3, axis=2), "gray16", "PNG/I;16"
-
-
 def pil_rgb(path):
     """-> (rgb uint8 array HxWx3, kind, source mode) as catdog should decode the file."""
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), open(path, "rb") as f:
         warnings.simplefilter("ignore")
-        im = Image.open(path)
+        im = Image.open(f)  # a stream, as torchvision's pil_loader opens it (never PIL's mmap path)
         fmt, mode = im.format, im.mode
         im.load()
-        if fmt == "JPEG":  # catdog reads EXIF orientation from JPEG APP1 only
-            im = ImageOps.exif_transpose(im)
+        im = ImageOps.exif_transpose(im)  # JPEG APP1, PNG eXIf/XMP/raw profile, WebP EXIF
         alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
         if alpha:
             rgba = im.convert("RGBA")
@@ -76,6 +70,19 @@ def exif_app1(orientation, big_endian):
     tiff += struct.pack(e + "H", orientation) + b"\0\0" + struct.pack(e + "I", 0)
     payload = b"Exif\0\0" + tiff
     return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+
+
+def write_variants(shared, out):
+    from make_decode_variants import make_variants
+    d = os.path.join(out, "variants")
+    os.makedirs(d, exist_ok=True)
+    paths = []
+    for name, data in sorted(make_variants(os.path.join(shared, "datasets", "odd", "cat.chelsea_rgb.png")).items()):
+        p = os.path.join(d, name)
+        with open(p, "wb") as f:
+            f.write(data)
+        paths.append(p)
+    return paths
 
 
 def make_exif_files(shared, out):
@@ -165,7 +172,9 @@ def main():
     if not os.path.isdir(ds):
         sys.exit(f"decode_reference: {ds} is MISSING: the decode tests need ../shared")
 
-    me = hashlib.sha256(open(__file__, "rb").read()).hexdigest()[:16]
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    me = hashlib.sha256(open(__file__, "rb").read() + open(os.path.join(here, "make_decode_variants.py"), "rb").read()).hexdigest()[:16]
     index = os.path.join(args.out, "index.tsv")
     if os.path.exists(index):
         with open(index) as f:
@@ -182,6 +191,7 @@ def main():
         ("odd", listing("odd"), True),
         ("exif", make_exif_files(args.shared, args.out), True),
         ("synthetic", make_synthetic(args.shared, args.out), True),
+        ("variants", write_variants(args.shared, args.out), True),
         ("kaggle-sample", kaggle[::KAGGLE_SAMPLE_STEP], True),
         ("holdout", listing("holdout-dev"), True),
         ("kaggle-all", kaggle, False),
@@ -193,7 +203,7 @@ def main():
         for p in paths:
             name = os.path.basename(p)
             try:
-                a, kind, mode = gray16_rgb(p) if name == "gray16.png" else pil_rgb(p)
+                a, kind, mode = pil_rgb(p)
             except Exception as e:  # PIL refuses the file: catdog must refuse it too
                 msg = f"{type(e).__name__}: {e}".replace("\t", " ").replace("\n", " ")
                 rows.append([set_name, name, p, "error", 0, 0, 0, "-", "-", "-", msg])
