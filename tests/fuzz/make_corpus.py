@@ -2,7 +2,9 @@
 """Seed corpora for the libFuzzer targets in tests/fuzz, built at run time (never committed).
 
   image/   every file of ../shared/datasets/odd, plus tiny (<= 40 px) re-encodings of one
-           photo in each format variant the decoders handle, so mutations execute fast
+           photo in each format variant the decoders handle, so mutations execute fast, and
+           the long-tail variants of tests/reference/make_decode_variants.py (RLE/OS2 BMP, GIF
+           without a colour table, animated WebP, PNG/WebP orientation chunks, truncations)
   pth/     tiny state dicts written by torch.save in both containers (zip and legacy), with
            the dtypes, views (offsets, strides, shared storages) and OrderedDict/_metadata
            that torchvision files contain
@@ -64,6 +66,11 @@ def image_seeds(out, shared):
     buf = io.BytesIO()
     src.convert("P").save(buf, format="GIF", save_all=True, append_images=[src.rotate(90).convert("P")])
     write(os.path.join(out, "tiny_anim.gif"), buf.getvalue())
+    # The long tail, hand-written where PIL cannot write it (77x49 each).
+    sys.path.insert(0, os.path.join(HERE, "..", "reference"))
+    from make_decode_variants import make_variants
+    for name, data in make_variants(os.path.join(odd, "cat.chelsea_rgb.png")).items():
+        write(os.path.join(out, "variant." + name), data)
 
 
 def pth_seeds(out):
