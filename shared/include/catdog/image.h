@@ -7,12 +7,20 @@
 // because the pretrained weights assume that pipeline:
 //   - JPEG through libjpeg-turbo 2.1.5 (PIL's own decoder): ISLOW DCT, fancy upsampling.
 //     Grayscale is replicated to RGB; CMYK/YCCK (Adobe) is converted like PIL's convert('RGB').
-//   - PNG (1-16 bit, gray, palette, alpha), BMP, GIF (first frame) via stb_image;
-//     WebP (still) via libwebp. Alpha channels and palette transparency are composited over
-//     white, with the bytes of PIL's alpha_composite onto white; a gray/RGB colour key (tRNS)
-//     is ignored, as convert('RGB') ignores it. 16-bit samples keep their high byte (for gray
-//     PNGs PIL's convert('RGB') clips instead, turning photos white; we don't copy that).
-//   - EXIF orientation (JPEG APP1) is applied, so the result is upright.
+//   - PNG (1-16 bit, gray, palette, alpha) via stb_image; 16-bit grey is PIL's mode I, which
+//     convert('RGB') clips at 255 (so do we), other 16-bit samples keep their high byte.
+//   - BMP with PIL's BmpImagePlugin semantics, quirks included: OS/2 v1/v2 headers, top-down
+//     rows, RLE4/RLE8 (PIL's delta and odd-run readings), bitfields, odd pixel offsets,
+//     palettes past 1 << bits, indices past the palette reading PIL's grey ramp.
+//   - GIF, first frame, via giflib, composed like PIL: a frame smaller than the screen sits on
+//     its transparent index (else index 0); no colour table (or a grey-ramp one) is grey.
+//   - WebP via libwebp; an animation gives its first frame (libwebp's demux/AnimDecoder, as PIL).
+//   - Alpha channels and palette transparency are composited over white, with the bytes of
+//     PIL's alpha_composite onto white; a gray/RGB colour key (tRNS) is ignored, as
+//     convert('RGB') ignores it.
+//   - Orientation is applied as ImageOps.exif_transpose finds it: JPEG's Exif APP1, WebP's
+//     EXIF chunk, PNG's eXIf chunk, else its "Raw profile type exif" text, else XMP's
+//     tiff:Orientation in its "XML:com.adobe.xmp" text chunk. So the result is upright.
 //   - A file that ends before its last scanline is an error, as PIL refuses it; libjpeg's
 //     corrupt-data *warnings* are ignored, as PIL ignores them.
 // Anything else is a DecodeError whose message names the file, the format and the reason.
@@ -38,7 +46,7 @@ struct Image {
 
 struct DecodeOptions {
     uint64_t max_pixels = 100'000'000;  // 100 MP; checked against the header, before allocation
-    bool apply_exif_orientation = true;
+    bool apply_exif_orientation = true;  // JPEG, PNG and WebP (see above)
 };
 
 // One line, "<name>: <format>: <reason>", e.g. "cat.1.jpg: JPEG: truncated stream".
