@@ -39,7 +39,7 @@ void run_fetch_weights(const FetchArgs& a) {
         if (a.list) {
             for (auto& n : fetch::manifest_names()) {
                 fetch::Manifest m = fetch::find_manifest(n);
-                std::printf("%-14s %-7s %s\n", m.name.c_str(), m.format.c_str(), m.url.c_str());
+                std::printf("%-25s %-7s %s\n", m.name.c_str(), m.format.c_str(), m.url.c_str());
             }
             return;
         }
@@ -78,7 +78,7 @@ const RegisterCommand reg_weights{{"fetch-weights",
     "Download a backbone's pretrained weights (models/NAME.json), resuming and verifying sha256", 90,
     [](CLI::App& app) {
         auto a = std::make_shared<FetchArgs>();
-        app.add_option("name", a->name, "Backbone: alexnet | mobilenet_v2");
+        app.add_option("name", a->name, "Backbone: alexnet | mobilenet_v2 | mobilenet_v2_torchvision | resnet18 | squeezenet1_1");
         app.add_option("--url", a->url, "Download from here instead of the manifest's URL");
         app.add_option("--out", a->out, "Folder to save into (default $XDG_CACHE_HOME/catdog or ~/.cache/catdog)");
         app.add_option("--sha256", a->sha256, "Expected sha256 (full or a prefix of >= 8 hex digits); "

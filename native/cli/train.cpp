@@ -26,7 +26,7 @@ std::string exe_dir() {
 }
 
 // Where a backbone's pretrained file is when --weights is not given: the download cache
-// (`catdog fetch-weights NAME`), then, for mobilenet_v2, the ../shared copy beside a checkout.
+// (`catdog fetch-weights NAME`), then the ../shared copy beside a checkout its manifest names.
 std::string default_weights(const std::string& backbone) {
     std::vector<std::string> tried;
 #if CATDOG_WITH_FETCH
@@ -38,8 +38,17 @@ std::string default_weights(const std::string& backbone) {
     } catch (const std::exception&) {
     }
 #endif
-    if (backbone == "mobilenet_v2") {
-        const std::string rel = "weights/mobilenet_v2_1.0_224_quant/mobilenet_v2_1.0_224_quant.tflite";
+    // A copy under ../shared named by the manifest (mobilenet_v2, squeezenet1_1).
+    std::string rel;
+#if CATDOG_WITH_FETCH
+    try {
+        rel = fetch::find_manifest(backbone).local;
+    } catch (const std::exception&) {
+    }
+#endif
+    if (rel.empty() && backbone == "mobilenet_v2")
+        rel = "weights/mobilenet_v2_1.0_224_quant/mobilenet_v2_1.0_224_quant.tflite";
+    if (!rel.empty()) {
         std::vector<fs::path> roots;
         if (const char* env = std::getenv("CATDOG_SHARED"); env && *env) roots.emplace_back(env);
         roots.emplace_back("../shared");
@@ -62,7 +71,7 @@ void setup(CLI::App& app) {
     app.add_option("--data", cfg->data, "photo folder: flat Kaggle (cat.1.jpg ...) or one subfolder per class");
     app.add_option("--val-dir", cfg->val_dir, "separate validation folder (default: split --data)");
     app.add_option("--val-split", cfg->val_split, "fraction of each class held out for validation")->capture_default_str();
-    app.add_option("--backbone", cfg->backbone, "alexnet | mobilenet_v2")->capture_default_str();
+    app.add_option("--backbone", cfg->backbone, "alexnet | mobilenet_v2 | mobilenet_v2_torchvision | resnet18 | squeezenet1_1 (catdog backbones)")->capture_default_str();
     app.add_option("--weights", cfg->weights,
                    "pretrained backbone file (.pth / .tflite); 'random' = untrained (benchmarks)");
     app.add_option("--strategy", cfg->strategy, "feature (frozen backbone) | finetune")->capture_default_str();

@@ -333,6 +333,27 @@ void build_onnx(const NetSpec& spec, const ParamLookup& params, const OnnxOption
                 throw std::runtime_error("ONNX export: Add layer " + L.name + " needs 2 inputs");
             add_node(g, "Add", node, {x, input_of(i, 1)}, {out});
             break;
+        case Op::Concat: {
+            std::vector<std::string> ins;
+            for (size_t k = 0; k < L.inputs.size(); ++k) ins.push_back(input_of(i, k));
+            attr_int(add_node(g, "Concat", node, ins, {out}), "axis", 1);
+            break;
+        }
+        case Op::BatchNorm: {
+            // Inference mode (running statistics); onnxruntime folds it into the conv before it.
+            const int64_t C = L.out_ch;
+            std::vector<std::string> ins{x};
+            for (const char* p : {".weight", ".bias", ".running_mean", ".running_var"}) {
+                add_float(g, L.name + p, {C}, need(params, L.name + p, {C}).data);
+                ins.push_back(L.name + p);
+            }
+            auto* b = add_node(g, "BatchNormalization", node, ins, {out});
+            onnx::AttributeProto* a = b->add_attribute();
+            a->set_name("epsilon");
+            a->set_type(onnx::AttributeProto::FLOAT);
+            a->set_f(L.eps);
+            break;
+        }
         }
         tname[i] = out;
         if (!L.view.empty()) set_float_value(g.add_output(), L.view, L.out_shape);

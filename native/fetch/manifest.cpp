@@ -34,6 +34,8 @@ Manifest read_manifest(const std::string& path) {
         if (m.sha256.empty()) m.sha256 = j.value("sha256_prefix", std::string());
         m.size = j.value("size", uint64_t{0});
         m.license = j.value("license", std::string());
+        m.top1 = j.value("top1", 0.0);
+        m.local = j.value("local", std::string());
         if (j.contains("preprocessing")) {
             const auto& p = j.at("preprocessing");
             m.resize = p.value("resize", 256);

@@ -8,13 +8,15 @@ namespace catdog::fetch {
 
 struct Manifest {
     std::string name;              // "alexnet"
-    std::string architecture;      // "alexnet" | "mobilenet_v2"
+    std::string architecture;      // a backbone name (nets::backbone_names())
     std::string format;            // "pth" | "tflite"
     std::string url;
     std::string file;              // file name in the cache dir
     std::string sha256;            // full hex or a prefix (torchvision publishes 8 digits)
     uint64_t size = 0;             // bytes; 0 = unknown
     std::string license;
+    double top1 = 0;               // published ImageNet top-1 (%), 0 = not given
+    std::string local;             // a copy under ../shared (relative to it), "" = none
     // Preprocessing the weights expect.
     int resize = 256, crop = 224;
     std::vector<float> mean, std;

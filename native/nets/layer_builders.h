@@ -4,6 +4,7 @@
 #include <array>
 #include <string>
 #include <utility>
+#include <vector>
 #include "nets/net_spec.h"
 
 namespace catdog::nets::build {
@@ -42,6 +43,22 @@ inline Layer dropout(std::string name, float p) {
 inline Layer linear(std::string name, int in, int out) {
     Layer l;
     l.name = std::move(name); l.op = Op::Linear; l.in_ch = in; l.out_ch = out;
+    return l;
+}
+// torchvision's Conv2d(..., bias=False), used before a BatchNorm.
+inline Layer conv_nobias(std::string name, int in, int out, int k, int stride, int pad, int groups = 1) {
+    Layer l = conv(std::move(name), in, out, k, stride, {pad, pad, pad, pad}, groups);
+    l.bias = false;
+    return l;
+}
+inline Layer batch_norm(std::string name, int channels, float eps = 1e-5f) {
+    Layer l;
+    l.name = std::move(name); l.op = Op::BatchNorm; l.out_ch = channels; l.eps = eps;
+    return l;
+}
+inline Layer concat(std::string name, std::vector<int> inputs) {
+    Layer l;
+    l.name = std::move(name); l.op = Op::Concat; l.inputs = std::move(inputs);
     return l;
 }
 inline Layer add(std::string name, int a, int b) {

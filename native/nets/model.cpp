@@ -36,6 +36,13 @@ std::string dims(at::IntArrayRef s) {
 // layer by layer, so the same torch::manual_seed gives torchvision's random model.
 void init_layer(const Layer& l, std::map<std::string, torch::Tensor>& params) {
     torch::NoGradGuard no_grad;
+    if (l.op == Op::BatchNorm) {  // torch.nn.BatchNorm2d: identity affine, unit running variance
+        params[l.name + ".weight"] = torch::ones({l.out_ch}, torch::kFloat);
+        params[l.name + ".bias"] = torch::zeros({l.out_ch}, torch::kFloat);
+        params[l.name + ".running_mean"] = torch::zeros({l.out_ch}, torch::kFloat);
+        params[l.name + ".running_var"] = torch::ones({l.out_ch}, torch::kFloat);
+        return;
+    }
     std::vector<int64_t> shape;
     if (l.op == Op::Conv) shape = {l.out_ch, l.in_ch / l.groups, l.kh, l.kw};
     else if (l.op == Op::Linear) shape = {l.out_ch, l.in_ch};
@@ -121,8 +128,9 @@ torch::Tensor Model::run(const torch::Tensor& x, int from, int to, bool train, T
         auto can_inplace = [&]() {
             if (!l.inputs.empty() || i == from) return false;
             const Layer& p = spec_.layers[i - 1];
-            return (p.op == Op::Conv || p.op == Op::Linear || p.op == Op::Add) && p.view.empty() &&
-                   last_use[i - 1 - from] == i;
+            return (p.op == Op::Conv || p.op == Op::Linear || p.op == Op::Add || p.op == Op::BatchNorm ||
+                    p.op == Op::Concat) &&
+                   p.view.empty() && last_use[i - 1 - from] == i;
         };
         torch::Tensor y;
         switch (l.op) {
@@ -176,6 +184,22 @@ torch::Tensor Model::run(const torch::Tensor& x, int from, int to, bool train, T
         case Op::Add:
             y = torch::add(input(0), input(1));
             break;
+        case Op::Concat: {
+            std::vector<torch::Tensor> parts;
+            for (size_t k = 0; k < l.inputs.size(); ++k) parts.push_back(input((int)k));
+            y = torch::cat(parts, 1);
+            break;
+        }
+        case Op::BatchNorm: {
+            // Batch statistics (and a running-statistics update, momentum 0.1) only where the
+            // layer trains, as PyTorch's train(); a frozen BatchNorm keeps inference mode.
+            const torch::Tensor& w = param(l.name + ".weight", i);
+            const bool batch_stats = train && params_.at(l.name + ".weight").requires_grad();
+            y = torch::batch_norm(input(0), w, param(l.name + ".bias", i), param(l.name + ".running_mean", i),
+                                  param(l.name + ".running_var", i), batch_stats, 0.1, l.eps,
+                                  /*cudnn_enabled=*/true);
+            break;
+        }
         }
         if (taps && !l.view.empty()) taps->emplace_back(l.view, y);
         out[i - from] = y;
@@ -208,6 +232,19 @@ void Model::set_trunk_dtype(torch::ScalarType dtype) {
 }
 
 torch::Tensor Model::trunk(const torch::Tensor& x, bool train, Taps* taps) {
+    // A [C,H,W] feature map (SqueezeNet) leaves as [N, C*H*W] rows in NCHW order: what the
+    // feature cache stores and head() takes.
+    torch::Tensor f = trunk_map(x, train, taps);
+    return f.dim() == 2 ? f : f.contiguous().flatten(1);
+}
+
+torch::Tensor Model::unflatten_features(const torch::Tensor& features) const {
+    const auto& fs = spec_.layers[spec_.feature_layer].out_shape;
+    if (fs.size() != 3) return features;
+    return features.view({features.size(0), fs[0], fs[1], fs[2]});
+}
+
+torch::Tensor Model::trunk_map(const torch::Tensor& x, bool train, Taps* taps) {
     if (x.dim() != 4 || x.size(1) != 3)
         throw std::invalid_argument(spec_.backbone + ": input must be [N,3,H,W], got " + dims(x.sizes()));
     if (torch::Tensor f; !taps && trunk_onednn(x, train, f)) return f;
@@ -229,11 +266,12 @@ torch::Tensor Model::head(const torch::Tensor& features) {
     if (features.dim() != 2 || features.size(1) != spec_.feature_dim)
         throw std::invalid_argument(spec_.backbone + ": head expects [N," + std::to_string(spec_.feature_dim) +
                                     "] features, got " + dims(features.sizes()));
-    return run(features, spec_.feature_layer + 1, (int)spec_.layers.size() - 1, false, nullptr);
+    return run(unflatten_features(features.contiguous()), spec_.feature_layer + 1, (int)spec_.layers.size() - 1,
+               false, nullptr);
 }
 
 torch::Tensor Model::forward(const torch::Tensor& x, bool train, Taps* taps) {
-    torch::Tensor f = trunk(x, train, taps);
+    torch::Tensor f = trunk_map(x, train, taps);
     return run(f, spec_.feature_layer + 1, (int)spec_.layers.size() - 1, train, taps);
 }
 
@@ -244,10 +282,19 @@ void Model::set_trainable(int unfreeze_last) {
     const std::vector<int> bb = spec_.backbone_param_layers();
     if (unfreeze_last < 0 || unfreeze_last > (int)bb.size()) unfreeze_last = (int)bb.size();
     unfreeze_last_ = unfreeze_last;
+    const std::vector<bool> trainable = trainable_layers(unfreeze_last, true);
+    for (const ParamInfo& p : spec_.params()) params_.at(p.name).set_requires_grad(!p.buffer && trainable[p.layer]);
+}
+
+// Which layers train: the head (when `head`), the last K convs/linears and their BatchNorms.
+std::vector<bool> Model::trainable_layers(int unfreeze_last, bool head) const {
+    const std::vector<int> bb = spec_.backbone_param_layers();
     std::vector<bool> trainable(spec_.layers.size(), false);
-    trainable[spec_.head_layer] = true;
+    trainable[spec_.head_layer] = head;
     for (int k = (int)bb.size() - unfreeze_last; k < (int)bb.size(); ++k) trainable[bb[k]] = true;
-    for (const ParamInfo& p : spec_.params()) params_.at(p.name).set_requires_grad(trainable[p.layer]);
+    for (int i = 0; i < (int)spec_.layers.size(); ++i)
+        if (spec_.layers[i].op == Op::BatchNorm) trainable[i] = trainable[spec_.bn_owner(i)];
+    return trainable;
 }
 
 std::vector<torch::Tensor> Model::head_parameters() {
@@ -258,12 +305,10 @@ std::vector<torch::Tensor> Model::head_parameters() {
 }
 
 std::vector<torch::Tensor> Model::unfrozen_backbone_parameters() {
-    const std::vector<int> bb = spec_.backbone_param_layers();
-    std::vector<bool> unfrozen(spec_.layers.size(), false);
-    for (int k = (int)bb.size() - unfreeze_last_; k < (int)bb.size(); ++k) unfrozen[bb[k]] = true;
+    const std::vector<bool> unfrozen = trainable_layers(unfreeze_last_, false);
     std::vector<torch::Tensor> out;
     for (const ParamInfo& p : spec_.params())
-        if (unfrozen[p.layer]) out.push_back(params_.at(p.name));
+        if (unfrozen[p.layer] && !p.buffer) out.push_back(params_.at(p.name));
     return out;
 }
 
@@ -384,8 +429,10 @@ void Model::adopt_file_tensors(const std::string& path, std::map<std::string, to
     // The head takes the file's class count.
     const std::string head_w = spec_.layers[spec_.head_layer].name + ".weight";
     auto hw = got.find(head_w);
-    if (hw != got.end() && hw->second.dim() == 2 && hw->second.size(0) != spec_.num_classes &&
-        hw->second.size(1) == spec_.feature_dim)
+    const Layer& head = spec_.layers[spec_.head_layer];
+    const int64_t head_in = head.in_ch;  // Linear in_features, or the head conv's input channels
+    if (hw != got.end() && hw->second.dim() >= 2 && hw->second.size(0) != spec_.num_classes &&
+        hw->second.size(1) == head_in)
         reset_head((int)hw->second.size(0));
     for (const ParamInfo& p : spec_.params()) {
         auto it = got.find(p.name);

@@ -45,10 +45,13 @@ public:
     // Re-initialises the head as a fresh Linear(feature_dim, classes), torch's default init.
     void reset_head(int num_classes);
 
-    // Layers up to and including spec().feature_layer: [N,3,H,W] -> [N,feature_dim]. `train`
-    // enables dropout (AlexNet's classifier.0/.3 are in the trunk). Accepts channels_last input.
+    // Layers up to and including spec().feature_layer: [N,3,H,W] -> [N,feature_dim] (a
+    // [C,H,W] feature map is flattened in NCHW order). `train` enables dropout (AlexNet's
+    // classifier.0/.3 are in the trunk) and batch statistics in BatchNorms that train.
+    // Accepts channels_last input.
     torch::Tensor trunk(const torch::Tensor& x, bool train, Taps* taps = nullptr);
-    // The layers after the feature layer (just the head Linear in both specs): [N,F] -> logits.
+    // The layers after the feature layer (the head Linear, or SqueezeNet's conv head with its
+    // ReLU and pooling), in eval mode: [N,F] -> logits.
     torch::Tensor head(const torch::Tensor& features);
     torch::Tensor forward(const torch::Tensor& x, bool train, Taps* taps = nullptr);  // logits
     // The output of spec().layers[last] for x in eval mode: export's calibration reads the
@@ -56,8 +59,9 @@ public:
     torch::Tensor run_to(const torch::Tensor& x, int last) { return run(x, 0, last, false, nullptr); }
 
     // Freezing: the head is always trainable; `unfreeze_last` also trains the last K
-    // parameterised backbone layers (spec().backbone_param_layers()); K < 0 or K > count:
-    // everything. Sets requires_grad on the tensors in params().
+    // conv/linear backbone layers (spec().backbone_param_layers()) with their BatchNorms; K < 0
+    // or K > count: everything. Sets requires_grad on the tensors in params() (BatchNorm
+    // running statistics never: a training BatchNorm updates them as PyTorch's does).
     void set_trainable(int unfreeze_last);
     std::vector<torch::Tensor> head_parameters();
     std::vector<torch::Tensor> unfrozen_backbone_parameters();
@@ -106,6 +110,11 @@ public:
 private:
     // Runs spec layers [from, to] on x, the input of layer `from`.
     torch::Tensor run(const torch::Tensor& x, int from, int to, bool train, Taps* taps);
+    // trunk() before flattening: the feature layer's own shape.
+    torch::Tensor trunk_map(const torch::Tensor& x, bool train, Taps* taps);
+    // [N, F] rows back to the feature layer's [N, C, H, W] (a no-op for a vector).
+    torch::Tensor unflatten_features(const torch::Tensor& features) const;
+    std::vector<bool> trainable_layers(int unfreeze_last, bool head) const;
 
     // Checks a checkpoint's tensors against the spec (the head takes the file's class count)
     // and makes them the parameters, without copying where layout and device allow.
@@ -129,8 +138,8 @@ private:
     std::vector<ParamInfo> fast_params_;  // spec_.params(), kept for the per-batch key
 };
 
-// Loads a backbone's pretrained weights from a file, by extension/magic:
-//   .pth (torchvision, zip or legacy)  -> alexnet
+// Loads a backbone's pretrained weights from a file, by its content (magic bytes):
+//   torchvision .pth (zip or legacy) -> alexnet, resnet18, squeezenet1_1, mobilenet_v2_torchvision
 //   .tflite (mobilenet_v2_1.0_224_quant) -> mobilenet_v2 (dequantized, NCHW, names mapped)
 // Defined in pretrained.cpp (no torch); see nets/pretrained.h for the TFLite mapping.
 weights::WeightMap load_pretrained(const std::string& backbone, const std::string& path);

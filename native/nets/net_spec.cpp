@@ -7,9 +7,12 @@
 
 namespace catdog::nets {
 
-// Defined in alexnet_spec.cpp and mobilenet_v2_spec.cpp.
+// Defined in <name>_spec.cpp.
 NetSpec make_alexnet_spec(int num_classes);
 NetSpec make_mobilenet_v2_spec(int num_classes);
+NetSpec make_mobilenet_v2_torchvision_spec(int num_classes);
+NetSpec make_resnet18_spec(int num_classes);
+NetSpec make_squeezenet1_1_spec(int num_classes);
 
 static bool has_params(const Layer& l) { return l.op == Op::Conv || l.op == Op::Linear; }
 
@@ -23,9 +26,21 @@ std::vector<ParamInfo> NetSpec::params() const {
         } else if (l.op == Op::Linear) {
             out.push_back({l.name + ".weight", {l.out_ch, l.in_ch}, i});
             if (l.bias) out.push_back({l.name + ".bias", {l.out_ch}, i});
+        } else if (l.op == Op::BatchNorm) {  // torchvision's state_dict order
+            const int64_t c = l.out_ch;
+            out.push_back({l.name + ".weight", {c}, i});
+            out.push_back({l.name + ".bias", {c}, i});
+            out.push_back({l.name + ".running_mean", {c}, i, true});
+            out.push_back({l.name + ".running_var", {c}, i, true});
         }
     }
     return out;
+}
+
+int NetSpec::bn_owner(int layer) const {
+    if (layer < 0 || layer >= (int)layers.size() || layers[layer].op != Op::BatchNorm) return -1;
+    const Layer& l = layers[layer];
+    return l.inputs.empty() ? layer - 1 : l.inputs[0];
 }
 
 std::vector<int> NetSpec::backbone_param_layers() const {
@@ -108,6 +123,22 @@ void NetSpec::infer_shapes() {
                 fail(l, "expects " + std::to_string(l.in_ch) + " features, got " + dims(x));
             l.out_shape = {l.out_ch};
             break;
+        case Op::BatchNorm:
+            need_chw();
+            if (x[0] != l.out_ch) fail(l, "normalises " + std::to_string(l.out_ch) + " channels, got " + dims(x));
+            l.out_shape = x;
+            break;
+        case Op::Concat: {
+            if (in.size() < 2) fail(l, "Concat needs at least two inputs");
+            int64_t c = 0;
+            for (const auto* s : in) {
+                if (s->size() != 3 || (*s)[1] != x[1] || (*s)[2] != x[2])
+                    fail(l, "Concat inputs differ in size: " + dims(*s) + " vs " + dims(x));
+                c += (*s)[0];
+            }
+            l.out_shape = {c, x[1], x[2]};
+            break;
+        }
         case Op::Add:
             if (in.size() != 2) fail(l, "Add needs exactly two inputs");
             if (*in[0] != *in[1]) fail(l, "Add inputs differ: " + dims(*in[0]) + " vs " + dims(*in[1]));
@@ -121,24 +152,37 @@ void NetSpec::infer_shapes() {
         }
     }
     if (feature_layer < 0 || feature_layer >= (int)layers.size()) throw std::logic_error(backbone + " spec: no feature layer");
-    if (head_layer < 0 || head_layer >= (int)layers.size() || layers[head_layer].op != Op::Linear)
-        throw std::logic_error(backbone + " spec: the head must be a Linear layer");
+    if (head_layer <= feature_layer || head_layer >= (int)layers.size() ||
+        (layers[head_layer].op != Op::Linear && layers[head_layer].op != Op::Conv))
+        throw std::logic_error(backbone + " spec: the head must be a Linear or Conv layer after the features");
+    for (int i = 0; i < (int)layers.size(); ++i)
+        if (layers[i].op == Op::BatchNorm) {
+            const int c = bn_owner(i);
+            if (c < 0 || layers[c].op != Op::Conv) fail(layers[i], "a BatchNorm must read a Conv");
+        }
     const auto& f = layers[feature_layer].out_shape;
-    if (f.size() != 1 || f[0] != feature_dim)
-        throw std::logic_error(backbone + " spec: feature layer gives " + dims(f) + ", expected [" +
-                               std::to_string(feature_dim) + "]");
+    int64_t fn = 1;
+    for (auto d : f) fn *= d;
+    if (fn != feature_dim)
+        throw std::logic_error(backbone + " spec: feature layer gives " + dims(f) + ", expected " +
+                               std::to_string(feature_dim) + " values");
 }
 
 // ---------------------------------------------------------------------------------------
 // [SECTION] Registry
 // ---------------------------------------------------------------------------------------
-std::vector<std::string> backbone_names() { return {"alexnet", "mobilenet_v2"}; }
+std::vector<std::string> backbone_names() {
+    return {"alexnet", "mobilenet_v2", "mobilenet_v2_torchvision", "resnet18", "squeezenet1_1"};
+}
 
 NetSpec make_spec(const std::string& backbone, int num_classes) {
     if (num_classes < 1) throw std::invalid_argument("num_classes must be >= 1, got " + std::to_string(num_classes));
     NetSpec s;
     if (backbone == "alexnet") s = make_alexnet_spec(num_classes);
     else if (backbone == "mobilenet_v2") s = make_mobilenet_v2_spec(num_classes);
+    else if (backbone == "mobilenet_v2_torchvision") s = make_mobilenet_v2_torchvision_spec(num_classes);
+    else if (backbone == "resnet18") s = make_resnet18_spec(num_classes);
+    else if (backbone == "squeezenet1_1") s = make_squeezenet1_1_spec(num_classes);
     else {
         std::string names;
         for (const auto& n : backbone_names()) names += (names.empty() ? "" : ", ") + n;

@@ -26,6 +26,9 @@ enum class Op {
     Dropout,          // p; active only in train mode
     Linear,           // weight [out, in], bias [out]
     Add,              // elementwise sum of its two inputs (residual)
+    Concat,           // its inputs stacked along channels (SqueezeNet's fire modules)
+    BatchNorm,        // weight, bias, running_mean, running_var [C]; eps. Follows the conv it
+                      // normalises and trains (or stays frozen) with it
 };
 
 struct Layer {
@@ -38,6 +41,7 @@ struct Layer {
     bool bias = true;
     int out_h = 0, out_w = 0;           // AdaptiveAvgPool target
     float p = 0.f;                      // Dropout probability
+    float eps = 1e-5f;                  // BatchNorm epsilon (torch's default)
     std::string view;                   // non-empty: output is a visualisable activation of this name
     std::vector<int64_t> out_shape;     // [C, H, W] or [F] for one image, filled by NetSpec::infer_shapes
 };
@@ -46,14 +50,16 @@ struct ParamInfo {
     std::string name;             // e.g. "features.0.weight"
     std::vector<int64_t> shape;
     int layer = -1;               // index of the owning layer
+    bool buffer = false;          // BatchNorm running statistics: state, never trained
 };
 
 struct NetSpec {
     std::string backbone;         // "alexnet", "mobilenet_v2"
     std::vector<Layer> layers;
-    int feature_layer = -1;       // its output is the F-d feature vector the head reads
-    int feature_dim = 0;
-    int head_layer = -1;          // the last Linear: replaced by Linear(F, classes)
+    int feature_layer = -1;       // its output, flattened, is the F-d feature vector the head reads
+    int feature_dim = 0;          // (a [C,H,W] map for SqueezeNet, whose head is a 1x1 conv)
+    int head_layer = -1;          // replaced by a fresh layer with `classes` outputs: the last
+                                  // Linear, or SqueezeNet's Conv2d(512, classes, 1)
     int num_classes = 0;
     int input_size = 224;
     catdog::TransformSpec transform;  // the preprocessing the pretrained weights expect
@@ -61,8 +67,11 @@ struct NetSpec {
 
     // Parameters in network order (what a state_dict holds).
     std::vector<ParamInfo> params() const;
-    // Layers with parameters, in order, excluding the head: `--unfreeze K` takes the last K.
+    // Conv/Linear layers, in order, excluding the head: `--unfreeze K` takes the last K (a
+    // BatchNorm follows the conv it reads).
     std::vector<int> backbone_param_layers() const;
+    // The conv a BatchNorm layer normalises (its input), or -1 for other layers.
+    int bn_owner(int layer) const;
     // Visualisable activations (layers with a non-empty `view`), in order.
     std::vector<int> view_layers() const;
     // Fills Layer::out_shape for an input of 3 x input_size x input_size; throws on a
@@ -71,7 +80,8 @@ struct NetSpec {
     int find(const std::string& layer_name) const;  // -1 if absent
 };
 
-// The registry: "alexnet" | "mobilenet_v2". Throws std::invalid_argument listing valid names.
+// The registry: "alexnet" | "mobilenet_v2" (TFLite layout) | "mobilenet_v2_torchvision" |
+// "resnet18" | "squeezenet1_1". Throws std::invalid_argument listing valid names.
 NetSpec make_spec(const std::string& backbone, int num_classes);
 std::vector<std::string> backbone_names();
 

@@ -1,4 +1,4 @@
-// nets/pretrained.cpp - pretrained weights by file kind: torchvision .pth or Google's .tflite.
+// nets/pretrained.cpp - pretrained weights by file content: torchvision .pth or Google's .tflite.
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -9,23 +9,11 @@
 namespace catdog::nets {
 namespace {
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-    if (s.size() < suffix.size()) return false;
-    for (size_t i = 0; i < suffix.size(); ++i) {
-        char c = s[s.size() - suffix.size() + i];
-        if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-        if (c != suffix[i]) return false;
-    }
-    return true;
-}
-
 enum class Kind { Pth, Tflite };
 
-// Extension first; otherwise the magic: TFLite has "TFL3" at offset 4, a .pth is a zip
+// By content, whatever the file is called: TFLite has "TFL3" at offset 4, a .pth is a zip
 // ("PK\3\4") or a pickle (protocol opcode 0x80).
 Kind detect(const std::string& path) {
-    if (ends_with(path, ".tflite")) return Kind::Tflite;
-    if (ends_with(path, ".pth") || ends_with(path, ".pt")) return Kind::Pth;
     std::ifstream f(path, std::ios::binary);
     if (!f) throw weights::WeightError(path, "cannot open");
     char head[8] = {};
@@ -33,7 +21,7 @@ Kind detect(const std::string& path) {
     if (f.gcount() == 8 && std::string(head + 4, 4) == "TFL3") return Kind::Tflite;
     if (f.gcount() >= 4 && std::string(head, 4) == std::string("PK\3\4", 4)) return Kind::Pth;
     if (f.gcount() >= 1 && (unsigned char)head[0] == 0x80) return Kind::Pth;
-    throw weights::WeightError(path, "neither a .pth (zip or pickle) nor a .tflite file");
+    throw weights::WeightError(path, "neither a torchvision .pth (zip or pickle) nor a TFLite file");
 }
 
 std::string dims(const std::vector<int64_t>& s) {
@@ -67,6 +55,17 @@ void check_weights(const weights::WeightMap& w, const NetSpec& spec, bool includ
     }
 }
 
+std::string resolve_backbone(const std::string& backbone, const std::string& path) {
+    if (backbone != "mobilenet_v2" && backbone != "mobilenet_v2_torchvision") return backbone;
+    std::ifstream probe(path, std::ios::binary);
+    if (!probe) return backbone;  // load_pretrained reports it
+    try {
+        return detect(path) == Kind::Tflite ? "mobilenet_v2" : "mobilenet_v2_torchvision";
+    } catch (const weights::WeightError&) {
+        return backbone;
+    }
+}
+
 weights::WeightMap load_pretrained(const std::string& backbone, const std::string& path) {
     NetSpec probe = make_spec(backbone, 1);  // throws for an unknown backbone
     const Kind kind = detect(path);
@@ -84,13 +83,16 @@ weights::WeightMap load_pretrained(const std::string& backbone, const std::strin
         if (classes < 1) throw weights::WeightError(path, "no convolution found: not a MobileNet V2 graph");
         w = import_tflite(m, make_spec(backbone, classes), path);
     } else {
+        if (backbone == "mobilenet_v2")
+            throw weights::WeightError(path, "a .pth file holds torchvision's MobileNet V2 layout (BatchNorm, "
+                                             "symmetric pads): use --backbone mobilenet_v2_torchvision");
         w = weights::read_pth(path);
     }
     // The head's class count is whatever the file has; the backbone must match exactly.
     const std::string head_w = probe.layers[probe.head_layer].name + ".weight";
     int classes = 1;
     auto it = w.tensors.find(head_w);
-    if (it != w.tensors.end() && it->second.shape.size() == 2 && it->second.shape[0] >= 1)
+    if (it != w.tensors.end() && it->second.shape.size() >= 2 && it->second.shape[0] >= 1)
         classes = (int)it->second.shape[0];
     check_weights(w, make_spec(backbone, classes), it != w.tensors.end(), path);
     return w;

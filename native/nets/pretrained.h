@@ -8,12 +8,19 @@
 
 namespace catdog::nets {
 
-// Loads a backbone's pretrained weights from a file, by extension, else by magic bytes:
-//   .pth (torchvision, zip or legacy)    -> any backbone whose names it holds (alexnet)
-//   .tflite (mobilenet_v2_1.0_224_quant) -> mobilenet_v2 (dequantized, NCHW, names mapped)
+// Loads a backbone's pretrained weights from a file, by its content (magic bytes), never its
+// name:
+//   torchvision .pth (zip or legacy)    -> any backbone whose names it holds (alexnet, resnet18,
+//                                          squeezenet1_1, mobilenet_v2_torchvision)
+//   TFLite (mobilenet_v2_1.0_224_quant) -> mobilenet_v2 (dequantized, NCHW, names mapped)
 // Every backbone parameter of make_spec(backbone, <head classes in the file>) must be present
 // with its exact shape; throws weights::WeightError ("<path>: <reason>") otherwise.
 weights::WeightMap load_pretrained(const std::string& backbone, const std::string& path);
+
+// MobileNet V2 comes in two layouts: "mobilenet_v2" (Google's TFLite graph) and
+// "mobilenet_v2_torchvision" (a torchvision .pth). Either name with either file gives the
+// backbone the file's content holds; other names are returned as they are.
+std::string resolve_backbone(const std::string& backbone, const std::string& path);
 
 // Maps a parsed TFLite graph onto `spec` (mobilenet_v2 with its 1001-way head, i.e.
 // make_spec("mobilenet_v2", 1001)): walks the operators in execution order, checks each

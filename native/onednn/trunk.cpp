@@ -2,11 +2,12 @@
 //
 // Index of this file:
 // [SECTION] Plan structures
-// [SECTION] Layer planning (conv, linear, pooling, activations, add)
+// [SECTION] Layer planning (conv + folded BatchNorm, linear, pooling, activations, add, concat)
 // [SECTION] Trunk
 #include "onednn/trunk.h"
 
 #include <dnnl.hpp>
+#include <cmath>
 #include <cstdlib>
 #include <optional>
 #include <stdexcept>
@@ -29,6 +30,9 @@ struct Trunk::Engine {
     // Weights reordered into the layouts the plans chose, by parameter name: a second plan
     // (another batch size) usually wants the same layout and shares it.
     std::unordered_map<std::string, std::vector<memory>> reordered;
+    // Convs with their BatchNorm folded in (w * gamma / sqrt(var + eps), a new bias), dense
+    // row-major, by "<conv>@<bn>": computed once, the source of those convs' reorders.
+    std::unordered_map<std::string, std::vector<float>> folded;
     // The activation arena the plans share: blocks grow to the largest plan's need.
     std::vector<std::pair<std::shared_ptr<void>, size_t>> arena;
 };
@@ -89,6 +93,13 @@ bool supports(const nets::NetSpec& spec, int last) {
             if (in.size() != 3 || in[1] % l.out_h || in[2] % l.out_w) return false;  // uneven bins
         }
         if (l.op == Op::Linear && i > 0 && spec.layers[i - 1].out_shape.size() == 3) return false;  // no Flatten
+        // A BatchNorm is folded into the conv before it, which nothing else may read.
+        if (l.op == Op::BatchNorm) {
+            if (!l.inputs.empty() || i == 0 || spec.layers[i - 1].op != Op::Conv) return false;
+            for (const Layer& o : spec.layers)
+                for (int j : o.inputs)
+                    if (j == i - 1) return false;
+        }
     }
     return true;
 }
@@ -125,10 +136,63 @@ struct Planner {
 
     // The parameter in the layout `want`, reordered once and shared between plans.
     memory param_as(const std::string& name, const memory::dims& dims, const memory::desc& want) {
-        auto& have = E.reordered[name];
+        return reordered(name, want, [&] { return user_param(name, dims); });
+    }
+
+    // A BatchNorm folded into the conv `c` before it: the conv's weight and bias (dense
+    // row-major, grouped or not) rescaled per output channel. Computed once per Trunk.
+    const std::vector<float>& folded(const Layer& c, const Layer& bn, bool want_bias) {
+        const std::string key = c.name + "@" + bn.name + (want_bias ? ".bias" : ".weight");
+        auto it = E.folded.find(key);
+        if (it != E.folded.end()) return it->second;
+        const int64_t O = c.out_ch, I = c.in_ch / c.groups, K = (int64_t)c.kh * c.kw;
+        auto vec = [&](const std::string& name) {
+            const ParamRef r = params(name);
+            if (!r.data) throw std::runtime_error("onednn trunk: no parameter " + name);
+            const int64_t st = r.strides.empty() ? 1 : r.strides[0];
+            std::vector<double> v((size_t)O);
+            for (int64_t o = 0; o < O; ++o) v[(size_t)o] = r.data[o * st];
+            return v;
+        };
+        const std::vector<double> gamma = vec(bn.name + ".weight"), beta = vec(bn.name + ".bias"),
+                                  mean = vec(bn.name + ".running_mean"), var = vec(bn.name + ".running_var");
+        std::vector<double> scale((size_t)O);
+        for (int64_t o = 0; o < O; ++o) scale[(size_t)o] = gamma[(size_t)o] / std::sqrt(var[(size_t)o] + double(bn.eps));
+        std::vector<float> out;
+        if (want_bias) {
+            const std::vector<double> b = c.bias ? vec(c.name + ".bias") : std::vector<double>((size_t)O, 0.0);
+            for (int64_t o = 0; o < O; ++o)
+                out.push_back(float((b[(size_t)o] - mean[(size_t)o]) * scale[(size_t)o] + beta[(size_t)o]));
+        } else {
+            const ParamRef r = params(c.name + ".weight");
+            if (!r.data) throw std::runtime_error("onednn trunk: no parameter " + c.name + ".weight");
+            std::vector<int64_t> st = r.strides;
+            if (st.size() != 4) st = {I * K, K, c.kw, 1};
+            out.resize((size_t)(O * I * K));
+            for (int64_t o = 0; o < O; ++o)
+                for (int64_t i = 0; i < I; ++i)
+                    for (int64_t y = 0; y < c.kh; ++y)
+                        for (int64_t x = 0; x < c.kw; ++x)
+                            out[(size_t)(((o * I + i) * c.kh + y) * c.kw + x)] =
+                                float(r.data[o * st[0] + i * st[1] + y * st[2] + x * st[3]] * scale[(size_t)o]);
+        }
+        return E.folded.emplace(key, std::move(out)).first->second;
+    }
+
+    memory dense(const std::vector<float>& v, const memory::dims& dims) {
+        memory::dims st(dims.size(), 1);
+        for (int k = (int)dims.size() - 2; k >= 0; --k) st[k] = st[k + 1] * dims[k + 1];
+        return memory(memory::desc(dims, dt::f32, st), E.eng, const_cast<float*>(v.data()));
+    }
+
+    // `key` in the layout `want`: a reorder of make_src() done once, shared between plans.
+    template <class MakeSrc>
+    memory reordered(const std::string& key, const memory::desc& want, MakeSrc make_src) {
+        auto& have = E.reordered[key];
         for (const memory& m : have)
             if (m.get_desc() == want) return m;
-        memory src = user_param(name, dims);
+        memory src = make_src();
+        const memory::dims dims = src.get_desc().dims();
         memory dst(want, E.eng);
         try {
             dnnl::reorder(src, dst).execute(E.stream, src, dst);
@@ -174,7 +238,9 @@ struct Planner {
         return dst;
     }
 
-    Value conv(const Layer& l, const Value& in, std::optional<Op> fused) {
+    // `bn`: a BatchNorm folded into this conv (its weights rescaled, a bias added).
+    Value conv(const Layer& l, const Value& in, std::optional<Op> fused, const Layer* bn = nullptr) {
+        const bool has_bias = l.bias || bn;
         const auto& os = l.out_shape;
         const memory::dims src_d = in.mem.get_desc().dims();
         const memory::dims dst_d{n, os[0], os[1], os[2]};
@@ -187,7 +253,7 @@ struct Planner {
         attr.set_post_ops(activation_post_op(fused));
         const memory::dims strides{l.stride, l.stride}, pad_l{l.pad[0], l.pad[1]}, pad_r{l.pad[2], l.pad[3]};
         auto make = [&](dnnl::algorithm alg) {
-            auto d = l.bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src_any, w_any,
+            auto d = has_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src_any, w_any,
                                                               b_md, dst_any, strides, pad_l, pad_r)
                             : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src_any, w_any,
                                                               dst_any, strides, pad_l, pad_r);
@@ -211,11 +277,20 @@ struct Planner {
             }
         }
         memory src = as(in.mem, pd.src_desc(), l.name);
-        memory w = param_as(l.name + ".weight", w_grouped, pd.weights_desc());
+        memory w, b;
+        if (bn) {
+            const std::string key = l.name + "@" + bn->name;
+            w = reordered(key + ".weight", pd.weights_desc(), [&] { return dense(folded(l, *bn, false), w_grouped); });
+            b = reordered(key + ".bias", pd.bias_desc(), [&] { return dense(folded(l, *bn, true), {l.out_ch}); });
+        } else {
+            w = param_as(l.name + ".weight", w_grouped, pd.weights_desc());
+            if (l.bias) b = param_as(l.name + ".bias", {l.out_ch}, pd.bias_desc());
+        }
         memory dst = fresh(pd.dst_desc());
         std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}};
-        if (l.bias) args[DNNL_ARG_BIAS] = param_as(l.name + ".bias", {l.out_ch}, pd.bias_desc());
-        push(dnnl::convolution_forward(pd), std::move(args), pd.scratchpad_desc(), l.name + ": " + pd.impl_info_str());
+        if (has_bias) args[DNNL_ARG_BIAS] = b;
+        push(dnnl::convolution_forward(pd), std::move(args), pd.scratchpad_desc(),
+             l.name + (bn ? " + " + bn->name : std::string()) + ": " + pd.impl_info_str());
         return {dst, false};
     }
 
@@ -284,6 +359,22 @@ struct Planner {
         push(dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, in.mem}, {DNNL_ARG_DST, dst}}, pd.scratchpad_desc(),
              l.name + ": " + pd.impl_info_str());
         return {dst, in.flat};
+    }
+
+    Value concat(const Layer& l, const std::vector<Value>& ins) {
+        std::vector<memory::desc> srcs;
+        for (const Value& v : ins) srcs.push_back(v.mem.get_desc());
+        dnnl::concat::primitive_desc pd;
+        try {
+            pd = dnnl::concat::primitive_desc(1, srcs, E.eng, user_scratchpad());
+        } catch (const dnnl::error& e) {
+            throw std::runtime_error("onednn trunk: no concat for " + l.name + " (" + why(e) + ")");
+        }
+        memory dst = fresh(pd.dst_desc());
+        std::unordered_map<int, memory> args{{DNNL_ARG_DST, dst}};
+        for (size_t k = 0; k < ins.size(); ++k) args[DNNL_ARG_MULTIPLE_SRC + (int)k] = ins[k].mem;
+        push(dnnl::concat(pd), std::move(args), pd.scratchpad_desc(), l.name + ": " + pd.impl_info_str());
+        return {dst, false};
     }
 
     Value add(const Layer& l, const Value& a, const Value& b) {
@@ -372,14 +463,29 @@ Trunk::Plan& Trunk::plan_for(int64_t n, int last) {
     for (int i = 0; i <= last; ++i) {
         const Layer& l = spec_.layers[i];
         const Value& in = l.inputs.empty() ? (i == 0 ? x : out[i - 1]) : out[l.inputs[0]];
-        // An activation right after a conv/linear that nothing else reads becomes its post-op.
+        // A BatchNorm right after a conv is folded into it (supports() checked that nothing
+        // else reads the conv); then an activation right after a conv/linear (or its
+        // BatchNorm) that nothing else reads becomes its post-op.
+        const Layer* bn = nullptr;
+        if (l.op == Op::Conv && i + 1 <= last && spec_.layers[i + 1].op == Op::BatchNorm &&
+            spec_.layers[i + 1].inputs.empty())
+            bn = &spec_.layers[i + 1];
+        const int tail = bn ? i + 1 : i;  // the layer whose output the step produces
         std::optional<Op> fused;
-        if ((l.op == Op::Conv || l.op == Op::Linear) && i + 1 <= last && !read_explicitly[i]) {
-            const Layer& next = spec_.layers[i + 1];
+        if ((l.op == Op::Conv || l.op == Op::Linear) && tail + 1 <= last && !read_explicitly[tail]) {
+            const Layer& next = spec_.layers[tail + 1];
             if (is_activation(next.op) && next.inputs.empty()) fused = next.op;
         }
         switch (l.op) {
-        case Op::Conv: out[i] = pl.conv(l, in, fused); break;
+        case Op::Conv: out[i] = pl.conv(l, in, fused, bn); break;
+        case Op::BatchNorm:  // folded into the conv before it (supports() allows no other place)
+            throw std::runtime_error("onednn trunk: " + l.name + " is not after a conv it can fold into");
+        case Op::Concat: {
+            std::vector<Value> ins;
+            for (int j : l.inputs) ins.push_back(out[j]);
+            out[i] = pl.concat(l, ins);
+            break;
+        }
         case Op::Linear: out[i] = pl.linear(l, in, fused); break;
         case Op::MaxPool:
             out[i] = pl.pool(l, in, dnnl::algorithm::pooling_max, l.kh, l.kw, l.stride, l.pad);
@@ -397,6 +503,10 @@ Trunk::Plan& Trunk::plan_for(int64_t n, int last) {
         case Op::Relu:
         case Op::Relu6: out[i] = pl.activation(l, in); break;
         case Op::Add: out[i] = pl.add(l, out[l.inputs[0]], out[l.inputs[1]]); break;
+        }
+        if (bn) {
+            out[i + 1] = out[i];
+            ++i;
         }
         if (fused) {
             out[i + 1] = out[i];

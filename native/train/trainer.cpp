@@ -20,6 +20,7 @@
 #include "data/dataset.h"
 #include "data/loader.h"
 #include "nets/model.h"
+#include "nets/pretrained.h"
 #include "train/atomic_write.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
@@ -480,7 +481,9 @@ TrainResult train_new(TrainConfig cfg) {
         s.split = data::stratified_split(ds, cfg.val_split, cfg.seed);
     }
 
-    // Model: the backbone's own preprocessing and feature layer go into the config.
+    // Model: the backbone's own preprocessing and feature layer go into the config. MobileNet
+    // V2's layout (TFLite or torchvision) is the weight file's.
+    if (!cfg.weights.empty() && cfg.weights != "random") cfg.backbone = nets::resolve_backbone(cfg.backbone, cfg.weights);
     nets::NetSpec spec = nets::make_spec(cfg.backbone, (int)cfg.labels.size());
     cfg.transform = spec.transform;
     cfg.feature_layer = spec.layers.at(spec.feature_layer).name;

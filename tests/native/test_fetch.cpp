@@ -287,3 +287,58 @@ TEST_CASE("catdog fetch-weights: download, verify, print the path; wrong sha256 
     CHECK(run("fetch " + srv.url("file", "blob.bin") + " --sha256 " + srv.blob_sha + " --out " + d + "/b.bin") == 0);
     CHECK(read_all(d + "/b.bin") == srv.blob);
 }
+
+// torchvision's ResNet-18, SqueezeNet 1.1 and MobileNet V2: the URLs torchvision's weight enums
+// name (tests/reference/check_backbones.py compares them with torchvision itself), checked
+// as torch.hub's check_hash does: the 8 hex digits after the file name's '-' are a prefix of
+// the file's sha256.
+TEST_CASE("manifests: torchvision's resnet18, squeezenet1_1 and mobilenet_v2 with their hash prefixes", "[fetch]") {
+    struct Want { const char* name; const char* file; };
+    for (const Want& w : {Want{"resnet18", "resnet18-f37072fd.pth"}, Want{"squeezenet1_1", "squeezenet1_1-b8a52dc0.pth"},
+                          Want{"mobilenet_v2_torchvision", "mobilenet_v2-b0353104.pth"}}) {
+        INFO(w.name);
+        Manifest m = find_manifest(w.name);
+        CHECK(m.format == "pth");
+        CHECK(m.file == w.file);
+        CHECK(m.url == std::string("https://download.pytorch.org/models/") + w.file);
+        const std::string f = m.file;
+        const std::string prefix = f.substr(f.rfind('-') + 1, f.rfind('.') - f.rfind('-') - 1);
+        CHECK(prefix.size() == 8);
+        CHECK(m.sha256 == prefix);
+        CHECK(m.mean == std::vector<float>{0.485f, 0.456f, 0.406f});
+        CHECK(m.top1 > 50);
+    }
+    CHECK(find_manifest("squeezenet1_1").feature_dim == 512 * 13 * 13);
+    CHECK(find_manifest("resnet18").feature_dim == 512);
+}
+
+// Each through the CLI and the loopback server: a file that is not torchvision's fails the
+// hash prefix and leaves nothing behind; with its own digest it lands under the manifest's name.
+TEST_CASE("catdog fetch-weights resnet18|squeezenet1_1|mobilenet_v2_torchvision over loopback", "[.][cli]") {
+    auto& srv = LoopbackServer::get();
+    const char* env = std::getenv("CATDOG_EXE");
+    const std::string exe = env && *env ? env : CATDOG_EXE;
+    for (const char* name : {"resnet18", "squeezenet1_1", "mobilenet_v2_torchvision"}) {
+        INFO(name);
+        const std::string d = fresh_dir(std::string("tv_") + name);
+        auto run = [&](const std::string& args) {
+            std::string cmd = exe + " " + args + " > " + d + "/stdout 2> " + d + "/stderr";
+            int rc = std::system(cmd.c_str());
+            return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+        };
+        const Manifest m = find_manifest(name);
+        CHECK(run(std::string("fetch-weights ") + name + " --progress none --url " + srv.url("file", "blob.bin") +
+                  " --out " + d) != 0);
+        auto eb = read_all(d + "/stderr");
+        const std::string err(eb.begin(), eb.end());
+        CHECK(err.find("sha256 mismatch") != std::string::npos);
+        CHECK(err.find(m.sha256) != std::string::npos);
+        CHECK_FALSE(fs::exists(d + "/" + m.file));
+        CHECK_FALSE(fs::exists(d + "/" + m.file + ".part"));
+        CHECK(run(std::string("fetch-weights ") + name + " --progress none --url " + srv.url("file", "blob.bin") +
+                  " --sha256 " + srv.blob_sha.substr(0, 8) + " --out " + d) == 0);
+        auto so = read_all(d + "/stdout");
+        CHECK(std::string(so.begin(), so.end()) == d + "/" + m.file + "\n");
+        CHECK(read_all(d + "/" + m.file) == srv.blob);
+    }
+}

@@ -1,0 +1,64 @@
+// nets/mobilenet_v2_torchvision_spec.cpp - torchvision's MobileNet V2 (models/mobilenetv2.py,
+// width 1.0), with its state_dict names. Unlike Google's TFLite graph (mobilenet_v2_spec.cpp)
+// it keeps BatchNorm after every conv and pads symmetrically:
+//   features.0.0 / .1 / .2               stem conv 3->32 stride 2, BN, ReLU6
+//   features.N.conv.0.0 / .1 / .2        expand 1x1 (t = 6) or the depthwise 3x3 (block 1)
+//   features.N.conv.1.0 / .1 / .2        depthwise 3x3 (t = 6)
+//   features.N.conv.2 / .3               linear projection 1x1 + BN (block 1: conv.1 / conv.2)
+//   features.N                           residual Add, where stride 1 and channels match
+//   features.18.0 / .1 / .2              last conv 320->1280
+//   classifier.0 / .1                    Dropout(0.2), then the head Linear(1280, n); the
+//                                        dropout sits in the trunk, like AlexNet's
+// Views are the activated convs (after ReLU6), named after the conv.
+#include "nets/layer_builders.h"
+
+namespace catdog::nets {
+
+NetSpec make_mobilenet_v2_torchvision_spec(int num_classes) {
+    using namespace build;
+    NetSpec s;
+    s.backbone = "mobilenet_v2_torchvision";
+    s.input_size = 224;
+    s.transform = catdog::TransformSpec{};  // torchvision's ImageNet preprocessing
+    s.conv1 = "features.0.0";
+    auto& L = s.layers;
+    auto conv_bn_relu6 = [&](const std::string& prefix, int in, int out, int k, int stride, int groups) {
+        L.push_back(conv_nobias(prefix + ".0", in, out, k, stride, (k - 1) / 2, groups));
+        L.push_back(batch_norm(prefix + ".1", out));
+        L.push_back(act(prefix + ".2", Op::Relu6, prefix + ".0"));
+    };
+
+    conv_bn_relu6("features.0", 3, 32, 3, 2, 1);
+    struct Stage { int t, c, n, s; };
+    const Stage stages[] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+                            {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+    int in = 32, block = 1;
+    for (const Stage& st : stages) {
+        for (int i = 0; i < st.n; ++i, ++block) {
+            const int stride = i == 0 ? st.s : 1;
+            const int hidden = in * st.t;
+            const std::string p = "features." + std::to_string(block) + ".conv.";
+            const int block_input = (int)L.size() - 1;
+            int sub = 0;
+            if (st.t != 1) conv_bn_relu6(p + std::to_string(sub++), in, hidden, 1, 1, 1);
+            conv_bn_relu6(p + std::to_string(sub++), hidden, hidden, 3, stride, hidden);
+            L.push_back(conv_nobias(p + std::to_string(sub), hidden, st.c, 1, 1, 0));
+            L.push_back(batch_norm(p + std::to_string(sub + 1), st.c));
+            if (stride == 1 && in == st.c)
+                L.push_back(add("features." + std::to_string(block), block_input, (int)L.size() - 1));
+            in = st.c;
+        }
+    }
+    conv_bn_relu6("features.18", 320, 1280, 1, 1, 1);
+    L.push_back(adaptive_avg_pool("avgpool", 1, 1));
+    L.push_back(flatten("flatten"));
+    L.push_back(dropout("classifier.0", 0.2f));
+    s.feature_layer = (int)L.size() - 1;  // the 1280-d global average pool
+    s.feature_dim = 1280;
+    L.push_back(linear("classifier.1", 1280, num_classes));
+    s.head_layer = (int)L.size() - 1;
+    s.num_classes = num_classes;
+    return s;
+}
+
+}  // namespace catdog::nets
