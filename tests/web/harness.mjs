@@ -1,5 +1,12 @@
 // tests/web/harness.mjs - shared by the browser tests and bench/web: `catdog serve` as a child
-// process, Debian's chromium through playwright-core, and photos handed to the page.
+// process, Debian's chromium through playwright-core or Debian's firefox-esr through
+// puppeteer-core (WebDriver BiDi), and photos handed to the page.
+//
+// launch({browser: 'chromium' | 'firefox'}) gives the same {page, context, close()} for both:
+// for Firefox, `page` is a thin adapter with playwright's call shapes (waitForFunction(fn, arg,
+// {timeout}), setViewportSize, waitForTimeout, context.on('request'), context.setOffline), so a
+// test written once runs in both. Firefox needs a display for WebGL2 (Mesa's llvmpipe): run the
+// test under `xvfb-run -a`; {headless: true} gives a Firefox without WebGL2 at all.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,6 +16,10 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const { chromium } = require(path.join(root, 'node_modules/playwright-core'));
+
+// The browser a test runs in: --browser on its command line, else CATDOG_BROWSER, else chromium.
+export function browserName(args = {}) { return args.browser || process.env.CATDOG_BROWSER || 'chromium'; }
+
 
 // The flags TOOLCHAIN.md gives for headless chromium with WebGL2 through SwiftShader.
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader',
@@ -39,15 +50,62 @@ export function startServer(catdog, run, web, extra = []) {
   });
 }
 
-// A fresh chromium profile (so no cache or service worker survives from an earlier run).
-export async function launch({ width = 1400, height = 860, scale = 1, userDataDir, args = [] } = {}) {
+// A fresh browser profile (so no cache or service worker survives from an earlier run).
+// fakeCamera: a test pattern stands in for getUserMedia; webgl: false starts chromium without
+// WebGL (Firefox: headless, which has none).
+export async function launch({ browser = browserName(), width = 1400, height = 860, scale = 1, userDataDir, args = [],
+  fakeCamera = false, webgl = true, headless } = {}) {
+  if (browser === 'firefox') return launchFirefox({ width, height, scale, userDataDir, fakeCamera, webgl, headless });
+  if (browser !== 'chromium') throw new Error(`unknown browser "${browser}" (chromium, firefox)`);
   const dir = userDataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'catdog-chromium-'));
+  const extra = [...(fakeCamera ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] : []),
+    ...(webgl ? [] : ['--disable-webgl', '--disable-3d-apis'])];
   const context = await chromium.launchPersistentContext(dir, {
-    executablePath: process.env.CATDOG_CHROMIUM || '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, ...args],
-    viewport: { width, height }, deviceScaleFactor: scale,
+    executablePath: process.env.CATDOG_CHROMIUM || '/usr/bin/chromium', headless: headless ?? true,
+    args: [...CHROMIUM_ARGS, ...extra, ...args], viewport: { width, height }, deviceScaleFactor: scale,
   });
   const page = context.pages()[0] || await context.newPage();
-  return { context, page, dir, close: async () => { await context.close(); fs.rmSync(dir, { recursive: true, force: true }); } };
+  return { browser, context, page, dir, close: async () => { await context.close(); fs.rmSync(dir, { recursive: true, force: true }); } };
+}
+
+// Debian's firefox-esr over WebDriver BiDi (TOOLCHAIN.md: headless: false under xvfb-run has
+// WebGL2, is cross-origin isolated and runs ORT-web on 2 threads).
+async function launchFirefox({ width, height, scale, userDataDir, fakeCamera, webgl, headless }) {
+  const puppeteer = require(path.join(root, 'node_modules/puppeteer-core'));
+  if (webgl && !headless && !process.env.DISPLAY)
+    throw new Error('Firefox needs a display for WebGL2: run the test under xvfb-run -a (or CATDOG_BROWSER=chromium)');
+  const dir = userDataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'catdog-firefox-'));
+  const prefs = {
+    'media.navigator.streams.fake': fakeCamera, 'media.navigator.permission.disabled': fakeCamera,
+    'browser.shell.checkDefaultBrowser': false, 'datareporting.policy.dataSubmissionEnabled': false,
+    'app.update.enabled': false, 'browser.startup.homepage_override.mstone': 'ignore',
+    'webgl.disabled': !webgl,  // headless Firefox under a display still finds Mesa's GL
+  };
+  const ff = await puppeteer.launch({
+    browser: 'firefox', executablePath: process.env.CATDOG_FIREFOX || '/usr/bin/firefox-esr',
+    headless: headless ?? !webgl, userDataDir: dir, extraPrefsFirefox: prefs,
+    defaultViewport: { width, height, deviceScaleFactor: scale },
+  });
+  const raw = (await ff.pages())[0] || await ff.newPage();
+  const context = {
+    on: (ev, fn) => { if (ev !== 'request') throw new Error(`firefox adapter: no context event "${ev}"`); raw.on('request', fn); },
+    setOffline: (on) => raw.setOfflineMode(on),
+    pages: () => [page],
+  };
+  // playwright's call shapes on top of puppeteer's page; everything else passes through.
+  const own = {
+    waitForFunction: (fn, arg, opts = {}) => raw.waitForFunction(fn, { timeout: opts.timeout ?? 30000, polling: opts.polling ?? 100 }, arg),
+    waitForTimeout: (ms) => new Promise((r) => setTimeout(r, ms)),
+    setViewportSize: ({ width: w, height: h }) => raw.setViewport({ width: w, height: h, deviceScaleFactor: scale }),
+    viewportSize: () => raw.viewport(),
+    context: () => context,
+    goto: (url, opts = {}) => raw.goto(url, { waitUntil: 'load', ...opts }),
+    reload: (opts = {}) => raw.reload({ waitUntil: 'load', ...opts }),
+    setInputFiles: async (selector, files) => (await raw.$(selector)).uploadFile(...[].concat(files)),
+    raw,
+  };
+  const page = new Proxy(raw, { get: (t, k) => (k in own ? own[k] : (typeof t[k] === 'function' ? t[k].bind(t) : t[k])) });
+  return { browser: 'firefox', context, page, dir, close: async () => { await ff.close(); fs.rmSync(dir, { recursive: true, force: true }); } };
 }
 
 // Hands a file's bytes to the page as a File and returns a page-side handle name.
