@@ -1,8 +1,10 @@
 // cli/serve.cpp - `catdog serve --model RUN`: the browser app plus one run's model, on loopback.
 //
 //   /                  the built app folder (--web, default: the wasm build beside this binary)
-//   /model/<file>      RUN's model.web.onnx, model.json, metrics.csv, summary.json (nothing else)
+//   /model/<file>      RUN's model.web.onnx, model.explain.onnx, model.json, metrics.csv, summary.json,
+//                      val_results.json (nothing else)
 //   /samples/index.json, /samples/<name>   a few photos from RUN's validation split
+//   /model/photos/<file>  a photo listed in RUN's val_results.json, from the run's data folder
 //
 // Every response carries COOP: same-origin + COEP: require-corp, so the page is cross-origin
 // isolated and ORT-web can use wasm threads, and the same Content-Security-Policy as the page.
@@ -35,7 +37,30 @@ const std::map<std::string, std::string> kModelFiles = {
     {"model.json", "application/json"},
     {"metrics.csv", "text/csv; charset=utf-8"},
     {"summary.json", "application/json"},
+    {"model.explain.onnx", "application/octet-stream"},
+    {"val_results.json", "application/json"},
 };
+
+// The folder val_results.json's paths are relative to: the run's val folder, else its data.
+fs::path photo_root(const fs::path& run) {
+    std::ifstream in(run / "config.json");
+    auto c = nlohmann::json::parse(in, nullptr, false);
+    if (c.is_discarded() || !c.is_object()) return {};
+    for (const char* k : {"val_dir", "data"})
+        if (c.contains(k) && c[k].is_string() && !c[k].get<std::string>().empty()) return c[k].get<std::string>();
+    return {};
+}
+
+// True when `file` is one of the photos val_results.json lists (only those are served).
+bool listed_photo(const fs::path& run, const std::string& file) {
+    std::ifstream in(run / "val_results.json");
+    auto j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded() || !j.contains("photos") || !j["photos"].is_array()) return false;
+    for (const auto& p : j["photos"])
+        if (p.is_object() && p.contains("file") && p["file"].is_string() && p["file"].get<std::string>() == file)
+            return true;
+    return false;
+}
 
 std::string read_file(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -157,6 +182,25 @@ void serve(const ServeOptions& o) {
                                      sink.write(buf.data(), size_t(in.gcount()));
                                      return true;
                                  });
+    });
+    svr.Get(R"(/model/photos/(.+))", [run](const httplib::Request& req, httplib::Response& res) {
+        const std::string file = req.matches[1].str();
+        auto not_found = [&res](const std::string& why) {
+            res.status = 404;
+            res.set_content(why, "text/plain; charset=utf-8");
+        };
+        if (!listed_photo(run, file)) return not_found(file + ": not a photo of this run's val_results.json");
+        const fs::path root = photo_root(run);
+        const fs::path p = fs::path(file).is_absolute() ? fs::path(file) : root / file;
+        if (root.empty() || !fs::is_regular_file(p))
+            return not_found(file + ": the photo is gone from " + (root.empty() ? "the run's data folder" : root.string()));
+        std::string ext = p.extension().string();
+        std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+        const std::map<std::string, std::string> types = {{".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"},
+                                                          {".png", "image/png"},  {".webp", "image/webp"},
+                                                          {".gif", "image/gif"},  {".bmp", "image/bmp"}};
+        auto t = types.find(ext);
+        res.set_content(read_file(p), t == types.end() ? "application/octet-stream" : t->second.c_str());
     });
     svr.Get("/samples/index.json", [samples](const httplib::Request&, httplib::Response& res) {
         nlohmann::json names = nlohmann::json::array();

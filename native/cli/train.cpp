@@ -134,7 +134,10 @@ void setup(CLI::App& app) {
         if (cfg->export_model) {
             try {
                 auto e = exporter::export_run(r.run_dir);
-                std::printf("exported %s, %s, %s\n", e.onnx_path.c_str(), e.web_path.c_str(), e.json_path.c_str());
+                std::printf("exported %s, %s, %s%s%s\n", e.onnx_path.c_str(), e.web_path.c_str(), e.json_path.c_str(),
+                            e.explain_path.empty() ? "" : ", ", e.explain_path.c_str());
+                if (!e.explain_note.empty()) std::printf("  no explain graph: %s\n", e.explain_note.c_str());
+                if (!e.imagenet_note.empty()) std::printf("  no ImageNet head: %s\n", e.imagenet_note.c_str());
             } catch (const std::exception& e) {
                 throw Failure(std::string("training finished, but export failed: ") + e.what() +
                               " (retry with `catdog export --model " + r.run_dir + "`)");

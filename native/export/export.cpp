@@ -6,6 +6,7 @@
 #include <fstream>
 #include "data/dataset.h"
 #include "data/loader.h"
+#include "export/explain_graph.h"
 #include "train/atomic_write.h"
 #include "train/run.h"
 
@@ -72,13 +73,40 @@ ExportResult export_model(const nets::Model& model, const std::vector<std::strin
     r.web_path = dir + "/model.web.onnx";
     r.json_path = dir + "/model.json";
     OnnxOptions o;
+    const ImagenetHead& in = opt.imagenet;
+    if (in.classes > 0) {
+        if (size_t(in.classes) * size_t(in.features) != in.weight.size() || size_t(in.classes) != in.bias.size() ||
+            in.labels.size() != size_t(in.classes))
+            throw std::runtime_error(dir + ": inconsistent ImageNet head");
+        // Borrowed, not copied: the lookups only read while the files are written.
+        cpu["imagenet.weight"] = torch::from_blob(const_cast<float*>(in.weight.data()), {in.classes, in.features});
+        cpu["imagenet.bias"] = torch::from_blob(const_cast<float*>(in.bias.data()), {in.classes});
+        o.imagenet_classes = in.classes;
+        r.imagenet_classes = in.classes;
+    }
     r.onnx_bytes = export_onnx(spec, lookup, o, r.onnx_path);
     if (opt.write_web) {
         o.linear = opt.web_linear;
         o.linear_input_mean = opt.linear_input_mean;
         r.web_bytes = export_onnx(spec, lookup, o, r.web_path);
     }
-    train::write_file_atomic(r.json_path, catdog::model_info_to_json(make_model_info(spec, labels)));
+    catdog::ModelInfo info = make_model_info(spec, labels);
+    if (opt.write_explain) {
+        r.explain_path = dir + "/model.explain.onnx";
+        try {
+            r.explain_bytes = export_explain_onnx(spec, lookup, r.explain_path);
+            describe_explain(spec, info);
+        } catch (const std::runtime_error& e) {
+            // A backbone with an op the backward pass lacks still gets its other files.
+            r.explain_note = e.what();
+            r.explain_path.clear();
+        }
+    }
+    if (in.classes > 0) {
+        info.imagenet_output = "imagenet_logits";
+        info.imagenet_labels = in.labels;
+    }
+    train::write_file_atomic(r.json_path, catdog::model_info_to_json(info));
     return r;
 }
 
@@ -133,16 +161,28 @@ ExportResult export_run(const std::string& run_dir, const ExportOptions& opt_in)
     auto model = train::load_run_model(run, torch::kCPU);
     try {
         ExportOptions opt = opt_in;
+        std::string imagenet_note;
+        if (opt.keep_imagenet && opt.imagenet.classes == 0)
+            opt.imagenet = load_imagenet_head(model->spec(), run.config.value("weights", std::string()), &imagenet_note);
         int64_t calibrated = 0;
         if (opt.write_web && opt.linear_input_mean.empty()) {
             torch::Tensor photos = calibration_photos(run, 128);
             if (photos.defined()) {
                 opt.linear_input_mean = calibrate_linears(*model, photos);
+                const nets::NetSpec& spec = model->spec();
+                if (opt.imagenet.classes > 0) {  // the ImageNet head reads the new head's input
+                    torch::NoGradGuard no_grad;
+                    const nets::Layer& H = spec.layers.at(size_t(spec.head_layer));
+                    const int from = H.inputs.empty() ? spec.head_layer - 1 : H.inputs.at(0);
+                    torch::Tensor m = model->run_to(photos, from).flatten(1).to(torch::kCPU, torch::kFloat).mean(0).contiguous();
+                    opt.linear_input_mean["imagenet"] = std::vector<float>(m.data_ptr<float>(), m.data_ptr<float>() + m.numel());
+                }
                 calibrated = photos.size(0);
             }
         }
         ExportResult r = export_model(*model, run.labels, run_dir, opt);
         r.calibration_photos = calibrated;
+        r.imagenet_note = imagenet_note;
         return r;
     } catch (const std::exception& e) {
         throw std::runtime_error(run_dir + ": export failed: " + e.what());

@@ -3,7 +3,11 @@
 //   model.onnx       fp32, input "input" float32[N,3,S,S], outputs "logits", "probs" and one
 //                    output per visualisable activation (named by its view, e.g. "features.0")
 //   model.web.onnx   the same graph with large Linear weights in int8 (per output channel)
-//   model.json       catdog::ModelInfo: labels, preprocessing, layers and their shapes, conv1
+//   model.json       catdog::ModelInfo: labels, preprocessing, layers and their shapes, conv1,
+//                    the explain graph's layers, CAM's head, the ImageNet head's labels
+//   model.explain.onnx  the forward graph plus its backward pass (export/explain_graph.h)
+// model.onnx and model.web.onnx also output "imagenet_logits" when the backbone's original
+// ImageNet head is kept (export/imagenet_head.h).
 // Every file is written atomically (temp + rename), so a killed export leaves no torn file.
 #pragma once
 #include <cstdint>
@@ -11,6 +15,7 @@
 #include <string>
 #include <vector>
 #include "catdog/model_info.h"
+#include "export/imagenet_head.h"
 #include "export/onnx_writer.h"
 #include "nets/model.h"
 
@@ -26,12 +31,21 @@ struct ExportOptions {
     bool write_web = true;
     // Bias correction of the web model's int8 layers (see calibrate_linears); empty = none.
     std::map<std::string, std::vector<float>> linear_input_mean;
+    // The original ImageNet head (classes 0: none). export_run fills it from the pretrained
+    // file the run recorded, unless keep_imagenet is false.
+    ImagenetHead imagenet;
+    bool keep_imagenet = true;
+    bool write_explain = true;   // model.explain.onnx
 };
 
 struct ExportResult {
     std::string onnx_path, web_path, json_path;
     int64_t onnx_bytes = 0, web_bytes = 0;
     int64_t calibration_photos = 0;   // export_run: training photos behind the bias correction
+    std::string explain_path;         // empty: not written (explain_note says why)
+    int64_t explain_bytes = 0;
+    std::string explain_note, imagenet_note;  // why the explain graph / ImageNet head is missing
+    int imagenet_classes = 0;
 };
 
 // The mean input of each Linear layer that the web model stores in int8, over `photos`

@@ -20,11 +20,7 @@ namespace catdog::exporter {
 //-----------------------------------------------------------------------------
 // [helpers]
 //-----------------------------------------------------------------------------
-namespace {
-
-using nets::Layer;
-using nets::NetSpec;
-using nets::Op;
+namespace onnx_util {
 
 void add_initializer(onnx::GraphProto& g, const std::string& name, int elem_type,
                      const std::vector<int64_t>& dims, const void* data, size_t bytes) {
@@ -66,6 +62,37 @@ void attr_int(onnx::NodeProto* n, const std::string& name, int64_t v) {
     a->set_type(onnx::AttributeProto::INT);
     a->set_i(v);
 }
+
+void add_int64(onnx::GraphProto& g, const std::string& name, const std::vector<int64_t>& dims,
+               const int64_t* data) {
+    int64_t n = 1;
+    for (auto d : dims) n *= d;
+    add_initializer(g, name, onnx::TensorProto::INT64, dims, data, size_t(n) * sizeof(int64_t));
+}
+
+void attr_string(onnx::NodeProto* n, const std::string& name, const std::string& v) {
+    onnx::AttributeProto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(v);
+}
+
+void float_value(onnx::ValueInfoProto* v, const std::string& name, const std::vector<int64_t>& dims) {
+    v->set_name(name);
+    auto* tt = v->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(onnx::TensorProto::FLOAT);
+    auto* shape = tt->mutable_shape();
+    for (auto d : dims) shape->add_dim()->set_dim_value(d);
+}
+
+}  // namespace onnx_util
+
+namespace {
+
+using nets::Layer;
+using nets::NetSpec;
+using nets::Op;
+using namespace onnx_util;
 
 // A float tensor value info with a symbolic batch dimension "N" followed by `dims`.
 void set_float_value(onnx::ValueInfoProto* v, const std::string& name,
@@ -207,7 +234,7 @@ void emit_linear(onnx::GraphProto& g, const Layer& L, const ParamLookup& params,
 // [build_onnx]
 //-----------------------------------------------------------------------------
 void build_onnx(const NetSpec& spec, const ParamLookup& params, const OnnxOptions& opt,
-                onnx::ModelProto& model) {
+                onnx::ModelProto& model, std::vector<std::string>* layer_tensors) {
     if (spec.layers.empty()) throw std::runtime_error("ONNX export: empty network spec");
     model.Clear();
     model.set_ir_version(onnx::IR_VERSION);
@@ -358,6 +385,21 @@ void build_onnx(const NetSpec& spec, const ParamLookup& params, const OnnxOption
         tname[i] = out;
         if (!L.view.empty()) set_float_value(g.add_output(), L.view, L.out_shape);
     }
+
+    // The original ImageNet head reads what the new head reads.
+    if (opt.imagenet_classes > 0) {
+        if (spec.head_layer < 0 || spec.layers[size_t(spec.head_layer)].op != Op::Linear)
+            throw std::runtime_error("ONNX export: the ImageNet head needs a Linear head");
+        const Layer& H = spec.layers[size_t(spec.head_layer)];
+        Layer I;
+        I.name = "imagenet";
+        I.op = Op::Linear;
+        I.in_ch = H.in_ch;
+        I.out_ch = opt.imagenet_classes;
+        emit_linear(g, I, params, opt, input_of(size_t(spec.head_layer), 0), "imagenet_logits");
+        set_float_value(g.add_output(), "imagenet_logits", {opt.imagenet_classes});
+    }
+    if (layer_tensors) *layer_tensors = tname;
 
     // The last layer computes the logits (what Model::forward returns).
     const auto& ls = spec.layers[n - 1].out_shape;

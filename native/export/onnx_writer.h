@@ -15,7 +15,7 @@
 #include <vector>
 #include "nets/net_spec.h"
 
-namespace onnx { class ModelProto; }
+namespace onnx { class ModelProto; class GraphProto; class NodeProto; class ValueInfoProto; }
 
 namespace catdog::exporter {
 
@@ -41,12 +41,18 @@ struct OnnxOptions {
     std::map<std::string, std::vector<float>> linear_input_mean;
     int opset = 17;
     std::string producer = "catdog";
+    // > 0: the backbone's original ImageNet head kept as the extra output "imagenet_logits", a
+    // Linear over the new head's input with parameters "imagenet.weight" [classes, F] and
+    // "imagenet.bias" (from the lookup; int8 in the web model like any large Linear).
+    int imagenet_classes = 0;
 };
 
 // Builds the model; throws std::runtime_error naming the layer on an unsupported spec.
-// `spec` must have had infer_shapes() called.
+// `spec` must have had infer_shapes() called. `layer_tensors`, when given, receives the graph
+// tensor holding each layer's output (identities alias their input): the explain graph
+// (export/explain_graph.h) builds its backward pass on them.
 void build_onnx(const nets::NetSpec& spec, const ParamLookup& params, const OnnxOptions& opt,
-                onnx::ModelProto& out);
+                onnx::ModelProto& out, std::vector<std::string>* layer_tensors = nullptr);
 
 // onnx::checker::check_model; throws std::runtime_error with the checker's message.
 void check_onnx(const onnx::ModelProto& model);
@@ -57,6 +63,19 @@ int64_t write_onnx_file(const onnx::ModelProto& model, const std::string& path);
 // Convenience: build + check + write. Returns the file size.
 int64_t export_onnx(const nets::NetSpec& spec, const ParamLookup& params, const OnnxOptions& opt,
                     const std::string& path);
+
+// Graph-building helpers shared with the explain graph.
+namespace onnx_util {
+void add_float(onnx::GraphProto& g, const std::string& name, const std::vector<int64_t>& dims, const float* data);
+void add_int64(onnx::GraphProto& g, const std::string& name, const std::vector<int64_t>& dims, const int64_t* data);
+onnx::NodeProto* add_node(onnx::GraphProto& g, const std::string& op, const std::string& name,
+                          const std::vector<std::string>& inputs, const std::vector<std::string>& outputs);
+void attr_ints(onnx::NodeProto* n, const std::string& name, const std::vector<int64_t>& v);
+void attr_int(onnx::NodeProto* n, const std::string& name, int64_t v);
+void attr_string(onnx::NodeProto* n, const std::string& name, const std::string& v);
+// A float tensor value info: dims as given (batch included).
+void float_value(onnx::ValueInfoProto* v, const std::string& name, const std::vector<int64_t>& dims);
+}  // namespace onnx_util
 
 // Symmetric per-row int8 quantization of a [rows, cols] matrix: scale[r] = max|w_r| / 127,
 // q = round(w / scale) clamped to [-127, 127]; an all-zero row gets scale 1.

@@ -2,6 +2,7 @@
 #include "train/evaluate.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <malloc.h>
 #include <thread>
 
@@ -73,6 +74,7 @@ double add_scores(EvalResult& r, const torch::Tensor& logits, const torch::Tenso
     for (size_t k = 0; k < indices.size(); ++k) {
         const int truth = (int)truths[k], guess = (int)guesses[k];
         r.confusion.add(truth, guess);
+        r.scored.push_back({indices[k], truth, guess, std::vector<float>(p + k * num_classes, p + (k + 1) * num_classes)});
         if (truth != guess) {
             r.misclassified.push_back({indices[k], guess,
                                        std::vector<float>(p + k * num_classes, p + (k + 1) * num_classes)});
@@ -101,6 +103,24 @@ EvalResult evaluate(nets::Model& model, const std::vector<data::Sample>& samples
     }
     r.loss = r.n ? loss_sum / (double)r.n : std::nan("");
     return r;
+}
+
+nlohmann::json val_results_json(const EvalResult& r, const std::vector<data::Sample>& samples,
+                                const std::vector<std::string>& labels, const std::string& data_root, int epoch) {
+    namespace fs = std::filesystem;
+    const fs::path root = fs::path(data_root).lexically_normal();
+    nlohmann::json photos = nlohmann::json::array();
+    for (const Scored& s : r.scored) {
+        // Relative to the data folder, so the page asks the server for photos/<file>.
+        const fs::path full = fs::path(samples.at(s.index).path).lexically_normal();
+        const fs::path rel = full.lexically_relative(root);
+        const bool inside = !rel.empty() && *rel.begin() != "..";
+        photos.push_back({{"file", (inside ? rel : full).generic_string()},
+                          {"label", s.label},
+                          {"pred", s.pred},
+                          {"probs", s.probs}});
+    }
+    return {{"format", "catdog-val/1"}, {"labels", labels}, {"epoch", epoch}, {"photos", std::move(photos)}};
 }
 
 }  // namespace catdog::train

@@ -3,6 +3,7 @@
 #pragma once
 #include <functional>
 #include <vector>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 #include "data/loader.h"
 #include "nets/model.h"
@@ -16,11 +17,19 @@ struct Misclassified {
     std::vector<float> probs;
 };
 
+// One photo's prediction (every photo that decoded, for val_results.json).
+struct Scored {
+    size_t index;               // into the samples
+    int label, pred;
+    std::vector<float> probs;
+};
+
 struct EvalResult {
     Confusion confusion;
     double loss = 0;            // mean cross-entropy over the rows that decoded
     int64_t n = 0;
     std::vector<Misclassified> misclassified;
+    std::vector<Scored> scored;  // in the samples' order
     std::vector<data::FailedSample> failed;
 };
 
@@ -54,5 +63,11 @@ double add_scores(EvalResult& r, const torch::Tensor& logits, const torch::Tenso
 // `on_fail` sees each sample that failed to decode, in order.
 EvalResult evaluate(nets::Model& model, const std::vector<data::Sample>& samples, size_t num_classes,
                     data::LoaderOptions opt, const std::function<void(const data::FailedSample&)>& on_fail = {});
+
+// val_results.json: {"format": "catdog-val/1", "labels", "epoch", "photos": [{"file" (relative
+// to `data_root`, the folder the photos were scanned from), "label", "pred", "probs"}]}, the
+// per-photo results the page's mistakes view shows.
+nlohmann::json val_results_json(const EvalResult& r, const std::vector<data::Sample>& samples,
+                                const std::vector<std::string>& labels, const std::string& data_root, int epoch);
 
 }  // namespace catdog::train

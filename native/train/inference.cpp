@@ -1,7 +1,9 @@
 // train/inference.cpp - predict and eval over a run's model.
 #include "train/inference.h"
 
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <torch/torch.h>
 #include "data/dataset.h"
 #include "data/loader.h"
@@ -109,6 +111,23 @@ EvalReport evaluate_folder(const std::string& run_dir, const std::string& data_d
     rep.confusion = r.confusion.m;
     for (auto& w : r.misclassified) rep.misclassified.push_back({samples[w.index].path, samples[w.index].label, w.pred, w.probs});
     for (auto& f : r.failed) rep.failed.push_back({samples[f.index].path, f.message});
+    const std::string val_dir = run.config.value("val_dir", std::string());
+    if ((own_folder && !all_files) || (!val_dir.empty() && same_folder(data_dir, val_dir))) {
+        // The run's own val split: refresh its per-photo results (the page's mistakes view).
+        // The epoch is the number of rows metrics.csv holds.
+        int epoch = 0;
+        std::ifstream csv((fs::path(run_dir) / "metrics.csv").string());
+        for (std::string line; std::getline(csv, line);) epoch += !line.empty();
+        epoch = std::max(0, epoch - 1);
+        const std::string root = val_dir.empty() ? run.config.value("data", data_dir) : val_dir;
+        const std::string out = (fs::path(run_dir) / "val_results.json").string();
+        try {
+            write_file_atomic(out, val_results_json(r, samples, run.labels, root, epoch).dump(1) + "\n");
+            rep.val_results = out;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "warning: %s not written: %s\n", out.c_str(), e.what());
+        }
+    }
     return rep;
 }
 

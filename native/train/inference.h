@@ -40,6 +40,7 @@ struct EvalReport {
     std::vector<Wrong> misclassified;
     struct Failed { std::string file, error; };
     std::vector<Failed> failed;
+    std::string val_results;            // the run's val_results.json when this was its own val split
 };
 
 // Scores `data_dir` (flat or ImageFolder, classes named like the run's labels). When it is the

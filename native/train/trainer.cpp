@@ -226,6 +226,11 @@ void end_epoch(Session& s, int epoch, data::LoaderOptions lo) {
     }
     save_checkpoint(s.path("checkpoint-last.ckpt"), *s.model, s.opt.get(), s.st);
     write_metrics_csv(s);
+    if (epoch + 1 == s.cfg.epochs) {  // the final model's per-photo results, for the page's mistakes view
+        const std::string root = s.cfg.val_dir.empty() ? s.cfg.data : s.cfg.val_dir;
+        write_file_atomic(s.path("val_results.json"),
+                          val_results_json(v, s.split.val, labels, root, epoch + 1).dump(1) + "\n");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
