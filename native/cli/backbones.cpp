@@ -85,17 +85,18 @@ void run_backbones(bool as_json) {
         std::printf("%s\n", all.dump(2).c_str());
         return;
     }
-    std::printf("%-25s %11s %8s %-41s %-17s %6s  %s\n", "backbone", "parameters", "GMACs", "input (Resize 256, crop 224)",
+    std::printf("%-25s %11s %6s  %-43s %-19s %6s  %s\n", "backbone", "parameters", "GMACs", "input (Resize 256, crop 224)",
                 "features", "top-1", "weights / licence");
     for (const auto& j : all) {
         std::string feat = j["features"]["layer"].get<std::string>() + " " + std::to_string(j["features"]["dim"].get<int>());
-        std::string top1 = j.contains("top1") && j["top1"].is_number() ? std::to_string(j["top1"].get<double>()).substr(0, 5) : "-";
+        char top1[16] = "-";
+        if (j.contains("top1") && j["top1"].is_number()) std::snprintf(top1, sizeof top1, "%.3f", j["top1"].get<double>());
         std::string w = j.contains("weights") && j["weights"].is_object() ? j["weights"]["file"].get<std::string>() : "-";
         std::string lic = j.contains("license") && j["license"].is_string() ? j["license"].get<std::string>() : "";
         lic = lic.substr(0, lic.find(' '));
-        std::printf("%-25s %11lld %8.3f %-41s %-17s %6s  %s%s%s\n", j["name"].get<std::string>().c_str(),
+        std::printf("%-25s %11lld %6.3f  %-43s %-19s %6s  %s%s%s\n", j["name"].get<std::string>().c_str(),
                     (long long)j["parameters"].get<int64_t>(), j["macs"].get<int64_t>() / 1e9,
-                    mean_std(j["input"]).c_str(), feat.c_str(), top1.c_str(), w.c_str(), lic.empty() ? "" : " / ",
+                    mean_std(j["input"]).c_str(), feat.c_str(), top1, w.c_str(), lic.empty() ? "" : " / ",
                     lic.c_str());
     }
 }
