@@ -2,6 +2,7 @@
 // each photo's val tensor (decode, EXIF orientation, Resize, CenterCrop, ToTensor, Normalize:
 // exactly what training validates on and predict classifies) as OUT_DIR/<name>.npy, float32
 // [3, crop, crop], so it can be fed to any runtime or compared with one's own pipeline.
+// OUT_DIR/<name>.npy keeps the photo's own name (cat.1.jpg -> cat.1.jpg.npy).
 //
 // The transform is the run's (--model), a backbone's (--backbone), or ImageNet's 256/224 with
 // torchvision's mean and std. Photos that cannot be read are reported one line each; the
@@ -48,7 +49,7 @@ void run_preprocess(const PreprocessArgs& a) {
     // One output per photo, named after it: refuse two photos that would share a file.
     std::map<std::string, std::string> names;
     for (const auto& f : a.files) {
-        const std::string npy = fs::path(f).stem().string() + ".npy";
+        const std::string npy = fs::path(f).filename().string() + ".npy";
         auto [it, fresh] = names.emplace(npy, f);
         if (!fresh) throw Failure(f + " and " + it->second + " would both be written as " + npy);
     }
@@ -65,7 +66,7 @@ void run_preprocess(const PreprocessArgs& a) {
             ++failed;
             continue;
         }
-        const std::string out = (fs::path(a.out) / (fs::path(f).stem().string() + ".npy")).string();
+        const std::string out = (fs::path(a.out) / (fs::path(f).filename().string() + ".npy")).string();
         write_npy(out, {3, S, S}, tensor.data());
         std::printf("%s -> %s\n", f.c_str(), out.c_str());
     }
@@ -80,7 +81,7 @@ const RegisterCommand reg{{"preprocess", "Write each photo's val tensor (what th
     [](CLI::App& app) {
         auto a = std::make_shared<PreprocessArgs>();
         app.add_option("images", a->files, "Photos (JPEG, PNG, BMP, GIF, WebP)")->required();
-        app.add_option("--npy", a->out, "Output folder: one <photo name>.npy each, float32 [3, crop, crop]")->required();
+        app.add_option("--npy", a->out, "Output folder: one <photo file name>.npy each, float32 [3, crop, crop]")->required();
         app.add_option("--model", a->run, "Use this run's transform (Resize, crop, mean, std)");
         app.add_option("--backbone", a->backbone, "Use this backbone's transform (alexnet, mobilenet_v2, ...)");
         app.callback([a] { run_preprocess(*a); });

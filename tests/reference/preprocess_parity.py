@@ -60,7 +60,7 @@ def main():
             for f in files:
                 name = os.path.basename(f)
                 ref, why = reference(f, mean, std)
-                npy = os.path.join(out, os.path.splitext(name)[0] + ".npy")
+                npy = os.path.join(out, name + ".npy")
                 if ref is None:
                     said = [l for l in errors if name in l]
                     if os.path.exists(npy) or len(said) != 1:
@@ -88,6 +88,15 @@ def main():
                 bad += 1
             print(f"preprocess_parity {backbone}: {compared} tensors vs torchvision+PIL, max |diff| {worst:.6f} "
                   f"uint8 levels; {refused} refused as PIL refuses them")
+    # Two photos that would share an output file are refused before anything is written.
+    with tempfile.TemporaryDirectory() as out, tempfile.TemporaryDirectory() as other:
+        twin = os.path.join(other, os.path.basename(files[0]))
+        with open(files[0], "rb") as src, open(twin, "wb") as dst:
+            dst.write(src.read())
+        run = subprocess.run([args.catdog, "preprocess", files[0], twin, "--npy", out], capture_output=True, text=True)
+        if run.returncode == 0 or os.listdir(out) or len(run.stderr.strip().splitlines()) != 1:
+            print(f"FAIL same-name photos: exit {run.returncode}, wrote {os.listdir(out)}, stderr {run.stderr!r}")
+            bad += 1
     sys.exit(1 if bad else 0)
 
 
