@@ -6,6 +6,7 @@
 #include <fstream>
 #include "data/dataset.h"
 #include "data/loader.h"
+#include "nets/conv1.h"
 #include "export/explain_graph.h"
 #include "train/atomic_write.h"
 #include "train/run.h"
@@ -39,11 +40,14 @@ catdog::ModelInfo make_model_info(const nets::NetSpec& spec_in,
         const auto& L = spec.layers[size_t(i)];
         info.layers.push_back({L.view, view_kind(spec, L), L.out_shape});
     }
-    int c1 = spec.find(spec.conv1);
-    if (c1 < 0) throw std::runtime_error("model.json: the spec's conv1 '" + spec.conv1 + "' is not a layer");
-    const auto& C = spec.layers[size_t(c1)];
-    info.conv1_weight = C.name + ".weight";
-    info.conv1_shape = {C.out_ch, C.in_ch / std::max(1, C.groups), C.kh, C.kw};
+    const nets::Conv1Info c1 = nets::conv1_info(spec);
+    info.conv1_weight = c1.weight;
+    info.conv1_shape = c1.shape;
+    info.conv1_bias = c1.bias;
+    info.conv1_stride = c1.stride;
+    info.conv1_pad = c1.pad;
+    info.conv1_activation = c1.activation;
+    info.conv1_view = c1.view;
     return info;
 }
 

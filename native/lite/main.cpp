@@ -46,9 +46,39 @@ int try_predict(int argc, char** argv) {
     }
 }
 
+// Subcommands that need no LibTorch at all (cli/filter.cpp) are linked into this program too
+// and registered here; they run without starting catdog-torch.
+int run_local(const catdog::cli::Command& c, int argc, char** argv) {
+    using namespace catdog::cli;
+    CLI::App app{c.help, "catdog " + c.name};
+    c.setup(app);
+    try {
+        app.parse(argc - 1, argv + 1);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const Failure& e) {
+        std::fprintf(stderr, "catdog %s: %s\n", c.name.c_str(), e.what());
+        return e.code;
+    } catch (const std::exception& e) {  // DecodeError, WeightError: one line, naming the file
+        std::fprintf(stderr, "catdog %s: %s\n", c.name.c_str(), e.what());
+        return 1;
+    }
+    return 0;
+}
+
 }  // namespace
 
+namespace catdog::cli {
+std::vector<Command>& registry() {
+    static std::vector<Command> r;
+    return r;
+}
+}  // namespace catdog::cli
+
 int main(int argc, char** argv) {
+    if (argc > 1)
+        for (const auto& c : catdog::cli::registry())
+            if (c.name == argv[1]) return run_local(c, argc, argv);
     if (argc > 1 && std::strcmp(argv[1], "predict") == 0 && !std::getenv("CATDOG_TORCH_PREDICT")) {
         const int rc = try_predict(argc, argv);
         if (rc >= 0) return rc;

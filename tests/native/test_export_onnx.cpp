@@ -208,6 +208,13 @@ TEST_CASE("mobilenet_v2 trained run: export_run writes model.onnx/web/json that 
     CHECK(info.transform.crop == 224);
     CHECK(info.conv1_weight == "features.0.0.weight");
     CHECK((info.conv1_shape == std::vector<int64_t>{32, 3, 3, 3}));
+    // TFLite's stem: stride 2, SAME padding (the extra row/column at the bottom/right), folded BN
+    // bias, ReLU6; the playground re-runs it from these (test_filter holds it to onnxruntime).
+    CHECK(info.conv1_bias == "features.0.0.bias");
+    CHECK(info.conv1_stride == 2);
+    CHECK((info.conv1_pad == std::array<int, 4>{0, 0, 1, 1}));
+    CHECK(info.conv1_activation == "relu6");
+    CHECK(info.conv1_view == "features.0.0");
     REQUIRE(info.layers.size() == 35);  // stem, 16 blocks' expand/depthwise convs, features.18
     CHECK(info.layers.front().name == "features.0.0");
     CHECK((info.layers.front().shape == std::vector<int64_t>{32, 112, 112}));
