@@ -237,8 +237,9 @@ Image decode_bmp(const uint8_t* d, size_t n, const std::string& name, const Deco
     }
     if (offset == 0) offset = pos;
 
+    // The pixel buffer is allocated only once the data behind it is known to be there.
     const size_t W = size_t(w), H = size_t(h);
-    std::vector<uint8_t> rgba(W * H * 4);
+    std::vector<uint8_t> rgba;
     auto row_out = [&](size_t file_row) { return rgba.data() + (top_down ? file_row : H - 1 - file_row) * W * 4; };
     if (rle) {
         if (raw != Raw::P1 && raw != Raw::P4 && raw != Raw::P8 && raw != Raw::L8)
@@ -249,13 +250,15 @@ Image decode_bmp(const uint8_t* d, size_t n, const std::string& name, const Deco
         if (read_error) throw fail("truncated RLE delta");
         if (idx.size() < W * H) throw fail("not enough image data (RLE stream ends after " + std::to_string(idx.size()) +
                                            " of " + std::to_string(W * H) + " pixels)");
+        rgba.resize(W * H * 4);
         for (size_t r = 0; r < H; ++r) unpack_row(raw == Raw::L8 ? Raw::L8 : Raw::P8, &idx[r * W], int(w), pal, row_out(r));
     } else {
         const size_t stride = ((W * bits + 31) >> 3) & ~size_t(3);
         const size_t row_bytes = (W * size_t(raw_bits(raw)) + 7) / 8;
         if (stride < row_bytes) throw fail("rows shorter than their pixels (decoder error)");
-        if (offset > n || (n - offset) < stride * (H - 1) + row_bytes)
+        if (offset > n || (n - offset) / stride < H - 1 || (n - offset) - stride * (H - 1) < row_bytes)
             throw fail("image file is truncated (pixel data ends early)");
+        rgba.resize(W * H * 4);
         for (size_t r = 0; r < H; ++r) unpack_row(raw, d + offset + r * stride, int(w), pal, row_out(r));
     }
 
