@@ -89,6 +89,63 @@ def downstream(a, run_dir, name, photos):
     return preds
 
 
+def explain_check(a, run_dir, tv_model, modules, photo_path):
+    """model.explain.onnx (onnxruntime) against torch autograd on torchvision's own model with the
+    run's weights: logits and d(sum seed * logits)/d(view) at `modules` {view: (module, call)}."""
+    import numpy as np
+    import torch
+    import torchvision.transforms as T
+    from PIL import Image
+    info = load_json(os.path.join(run_dir, "model.json"))
+    tf = info["transform"] if "transform" in info else {}
+    mean = tf.get("mean", [0.485, 0.456, 0.406])
+    std = tf.get("std", [0.229, 0.224, 0.225])
+    x = T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor(), T.Normalize(mean, std)])(
+        Image.open(photo_path).convert("RGB"))[None]
+    acts, calls = {}, {}
+    for name, (mod, nth) in modules.items():
+        def hook(m, i, o, name=name, nth=nth):
+            calls[name] = calls.get(name, -1) + 1
+            if calls[name] == nth:
+                o.retain_grad()
+                acts[name] = o
+        mod.register_forward_hook(hook)
+    tv_model.eval()
+    logits = tv_model(x)
+    seed = np.zeros((1, logits.shape[1]), np.float32)
+    seed[0, 1] = 1.0
+    seed[0, 0] = -1.0  # the signed two-class map
+    (logits * torch.from_numpy(seed)).sum().backward()
+    tmp = fresh(os.path.join(run_dir, "explain_check"))
+    xf, sf = os.path.join(tmp, "x.bin"), os.path.join(tmp, "seed.bin")
+    x.numpy().astype("<f4").tofile(xf)
+    seed.astype("<f4").tofile(sf)
+    names = ["logits"] + [f"grad:{n}" for n in modules]
+    p = run(["node", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference", "ort_explain.mjs"),
+             "--model", os.path.join(run_dir, "model.explain.onnx"), "--input", xf, "--seed", sf,
+             "--out", os.path.join(tmp, "ort"), "--outputs", ",".join(names)])
+    if not check(p.returncode == 0, f"ort_explain exited {p.returncode}: {p.stderr[-500:]}"):
+        return
+    meta = load_json(os.path.join(tmp, "ort", "outputs.json"))
+    got = {n: np.fromfile(os.path.join(tmp, "ort", n.replace(":", "_") + ".bin"), "<f4").reshape(d)
+           for n, d in meta["outputs"].items()}
+    want = {"logits": logits.detach().numpy()}
+    want.update({f"grad:{n}": acts[n].grad.numpy() for n in modules})
+    # A max pool's gradient goes to its window's maximum; where two inputs tie exactly, torch and
+    # onnxruntime may pick different ones (a handful of values in real photos' early layers):
+    # those may differ, the rest must agree and the totals must match.
+    for n in names:
+        w, g = want[n], got[n]
+        scale = max(1e-12, float(np.abs(w).max()))
+        off = np.abs(w - g) > 1e-4 * scale
+        rel = float(np.abs(w - g)[~off].max() / scale) if (~off).any() else 0.0
+        total = abs(float(w.sum()) - float(g.sum())) / max(1e-12, float(np.abs(w).sum()))
+        print(f"explain {os.path.basename(run_dir)} {n}: max |diff| / max |torch| {rel:.2e}, {int(off.sum())} of "
+              f"{off.size} values routed to another tied maximum, sums differ by {total:.1e}", flush=True)
+        check(off.sum() <= max(0, off.size // 10000) and total < 1e-5,
+              f"explain graph {n} differs from torch autograd: {int(off.sum())} values, sums {total:.1e}")
+
+
 def mode_squeezenet(a):
     fresh(a.work)
     data = os.path.join(a.shared, "datasets/dogs-vs-cats-3k")
@@ -126,6 +183,14 @@ def mode_squeezenet(a):
         print(f"RESULT squeezenet1_1 holdout-dev: acc {e.get('accuracy')}", flush=True)
         check(e.get("accuracy", 0) >= 0.85, f"holdout-dev acc {e.get('accuracy')}")
     downstream(a, run_dir, "squeezenet1_1", photos[:12])
+    import torch
+    import torchvision
+    sq = torchvision.models.squeezenet1_1()
+    sq.classifier[1] = torch.nn.Conv2d(512, 2, 1)
+    sq.load_state_dict(torch.load(os.path.join(run_dir, "model.ckpt")))
+    explain_check(a, run_dir, sq, {"features.0": (sq.features[1], 0),
+                                   "features.6.squeeze": (sq.features[6].squeeze_activation, 0),
+                                   "features.12.expand3x3": (sq.features[12].expand3x3_activation, 0)}, photos[0])
 
 
 def small_subset(shared, dest, per_class):
@@ -184,6 +249,14 @@ def mode_others(a):
                       all(abs(pl[k] - pt[k]) < 1e-4 for k in pt), f"{name}: {f}: predict paths disagree: {pl} {pt}")
         p = run([a.catdog, "eval", "--model", ref, "--data", data, "--json"])
         check(p.returncode == 0, f"{name}: eval exited {p.returncode}: {p.stderr[-500:]}")
+        if name == "resnet18":
+            import torchvision
+            rn = torchvision.models.resnet18(num_classes=2)
+            missing = rn.load_state_dict(torch.load(os.path.join(ref, "model.ckpt")), strict=False)
+            check(all(k.endswith("num_batches_tracked") for k in missing.missing_keys) and not missing.unexpected_keys,
+                  f"resnet18 checkpoint into torchvision: {missing}")
+            explain_check(a, ref, rn, {"conv1": (rn.relu, 0), "layer2.0.conv1": (rn.layer2[0].relu, 0),
+                                       "layer4.1": (rn.layer4[1], 0)}, photos[0])
 
 
 def main():
