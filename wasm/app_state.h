@@ -6,6 +6,7 @@
 #pragma once
 #include <string>
 #include <vector>
+#include "catdog/convolve.h"
 #include "catdog/image.h"
 #include "catdog/model_info.h"
 #include "catdog/transforms.h"
@@ -40,6 +41,26 @@ struct Photo {
     Image crop;                    // the exact crop x crop uint8 image the network sees
     std::vector<float> tensor;     // 3 x crop x crop, normalised
     Texture display_tex, crop_tex;
+};
+
+// The kernel playground and step-through (panel_playground.cpp). The kernel that runs is
+// conv1's own (source Conv1), a classic preset, or the user's edit of either.
+enum class KernelSource { Conv1, Preset, Edited };
+struct Playground {
+    KernelSource source = KernelSource::Conv1;
+    int conv1 = 0;                  // conv1 kernel index (source Conv1, or what an edit started from)
+    std::string preset = "sobel_x";
+    int size = 3;                   // preset size: 3, 5 or conv1's own
+    bool grey = false;              // edit one grey kernel for all three channels
+    Kernel kernel;                  // the weights that run, [c][kh][kw]
+    int stride = 1;
+    float bias = 0.f;
+    Activation act = Activation::None;
+    int version = 1;                // bumped on every change: the output is recomputed once
+    // step-through: the output pixel under the kernel (-1 = none), playing across positions
+    int step_x = -1, step_y = -1;
+    bool step_on_network = false;   // the pixel was picked on the network's own conv1 map
+    bool playing = false;
 };
 
 struct MetricsRow { double epoch = 0, train_loss = 0, val_loss = 0, val_acc = 0, lr = 0; };
@@ -85,9 +106,17 @@ struct AppState {
     bool camera_front = false;
     Texture camera_tex;
 
+    // --- kernel playground and step-through
+    Playground play;
+    std::vector<float> conv1_bias;      // [O], empty = no bias
+
     // --- layout
     float ui_scale = 1.f;         // devicePixelRatio x user zoom
     float zoom = 1.f;
+    std::string panel = "Feature maps";  // the panel presenter mode (and the narrow layout) shows
+    bool presenter = false;              // one panel full-screen, larger text
+    std::string wanted_layer;            // a lesson link's layer, applied when its maps arrive
+    int wanted_channel = -1;
 };
 
 AppState& app();

@@ -249,6 +249,13 @@ EMSCRIPTEN_KEEPALIVE void cd_result_done(int req, double inference_ms) {
     a.maps = std::move(ordered);
     a.incoming.clear();
     if (a.layer >= int(a.maps.size())) a.layer = 0;
+    // A lesson link's layer, named before its maps existed.
+    for (size_t i = 0; i < a.maps.size() && !a.wanted_layer.empty(); ++i)
+        if (a.maps[i].name == a.wanted_layer) {
+            a.layer = int(i);
+            a.channel = a.wanted_channel;
+            a.wanted_layer.clear();
+        }
     if (a.channel >= 0 && !a.maps.empty() && a.channel >= a.maps[a.layer].c) a.channel = -1;
     a.ms.inference = inference_ms;
     a.pending_request = 0;
@@ -272,6 +279,7 @@ EMSCRIPTEN_KEEPALIVE int cd_select_layer(const char* name, int channel) {
         if (a.maps[i].name == name) {
             a.layer = int(i);
             a.channel = channel < a.maps[i].c ? channel : -1;
+            a.panel = "Feature maps";   // featureMap() shows it
             return 1;
         }
     return 0;

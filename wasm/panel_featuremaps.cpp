@@ -57,8 +57,13 @@ void draw_featuremaps_panel() {
         }
         ImGui::EndCombo();
     }
-    ImGui::SameLine();
-    ImGui::Text("%d x %d x %d", m.c, m.h, m.w);
+    char dims[48];
+    snprintf(dims, sizeof dims, "%d x %d x %d", m.c, m.h, m.w);
+    // Beside the picker when it fits (narrow panels and presenter text put it below).
+    if (ImGui::GetContentRegionAvail().x - ImGui::GetItemRectSize().x - ImGui::CalcTextSize("Layer").x -
+            3 * ImGui::GetStyle().ItemSpacing.x > ImGui::CalcTextSize(dims).x)
+        ImGui::SameLine();
+    ImGui::TextUnformatted(dims);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("channels x height x width; the input is 3 x %d x %d", a.photo.crop.h, a.photo.crop.w);
     const FeatureMap& cur = a.maps[a.layer];
     if (g_grid_req != a.shown_request || g_grid_layer != a.layer) {
@@ -101,8 +106,8 @@ void draw_featuremaps_panel() {
         g_one_ch = c;
     }
     ImGui::Text("Channel %d of %s, over the crop:", c, cur.name.c_str());
-    ImGui::SameLine();
-    ImGui::SetNextItemWidth(std::max(80.f, ImGui::GetContentRegionAvail().x));
+    same_line_if_fits(ImGui::CalcTextSize("overlay 0.00").x * 1.5f);
+    ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x);
     ImGui::SliderFloat("##alpha", &a.overlay_alpha, 0.f, 1.f, "overlay %.2f");
     float side = std::max(16.f, std::min(detail - ImGui::GetFrameHeightWithSpacing(),
                                          (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2));
@@ -112,7 +117,19 @@ void draw_featuremaps_panel() {
                                          ImVec2(0, 0), ImVec2(1, 1),
                                          IM_COL32(255, 255, 255, int(255 * a.overlay_alpha)));
     ImGui::SameLine();
+    ImVec2 q0 = ImGui::GetCursorScreenPos();
     ImGui::Image((ImTextureID)(intptr_t)g_one.id, ImVec2(side, side));
+    // conv1's own map: a click works that pixel out in the step-through.
+    if (cur.name == a.info.conv1_view && !a.kernels.empty() && c < a.k_o) {
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("Click a pixel to see how it is computed (Step-through)");
+        if (ImGui::IsItemClicked()) {
+            ImVec2 m = ImGui::GetIO().MousePos;
+            playground_use_conv1(c);
+            playground_step(std::clamp(int((m.x - q0.x) / side * cur.w), 0, cur.w - 1),
+                            std::clamp(int((m.y - q0.y) / side * cur.h), 0, cur.h - 1), true);
+            a.panel = "Step-through";
+        }
+    }
 }
 
 }  // namespace catdog::web

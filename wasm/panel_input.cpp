@@ -73,7 +73,7 @@ void draw_input_panel() {
             js_camera(false, a.camera_front);
         }
     }
-    ImGui::SameLine();
+    same_line_if_fits(ImGui::CalcTextSize("or drop / paste").x);
     ImGui::TextDisabled("or drop / paste");
     if (a.camera_on) {
         draw_camera();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include "app_state.h"
+#include "bridge.h"
 #include "catdog/grid.h"
 #include "panels.h"
 
@@ -47,7 +48,8 @@ void draw_kernels_panel() {
     auto& a = app();
     teaching_note("A kernel is a small stencil of weights slid over the photo; each of conv1's looks for one "
                   "edge, colour or texture.",
-                  "Learned from ImageNet, not designed by hand. Hover a kernel to enlarge it and its R, G, B parts.");
+                  "Learned from ImageNet, not designed by hand. Hover a kernel to enlarge it; click it to try it in the "
+                  "Playground.");
     if (a.kernels.empty()) {
         ImGui::TextDisabled(a.model_ready ? "This model has no conv1 weights to show." : "Waiting for the model...");
         return;
@@ -60,11 +62,12 @@ void draw_kernels_panel() {
     // The grid, and beside it (or below it, for a wide grid) the hovered kernel and its R, G, B.
     ImVec2 avail = ImGui::GetContentRegionAvail();
     const float line = ImGui::GetTextLineHeightWithSpacing(), sp = ImGui::GetStyle().ItemSpacing.x;
-    const bool below = g_grid.w > 1.3f * g_grid.h;
+    const bool below = g_grid.w > 1.3f * g_grid.h || avail.x < avail.y;   // wide grids and tall panels
     ImVec2 sz = fit(float(g_grid.w), float(g_grid.h), below ? ImVec2(avail.x, (avail.y - line) * 0.68f)
                                                             : ImVec2(avail.x * 0.62f, avail.y));
     ImVec2 pos = ImGui::GetCursorScreenPos();
     ImGui::Image((ImTextureID)(intptr_t)g_grid.id, sz);
+    publish_item_rect("kernel grid");
 
     // Which kernel is under the pointer (or the last one hovered).
     static int shown = 0;
@@ -76,12 +79,23 @@ void draw_kernels_panel() {
         int row = int((m.y - pos.y) / s - kPad) / (a.k_h + kPad);
         int k = row * nrow + col;
         if (col >= 0 && col < nrow && k >= 0 && k < a.k_o) shown = k;
+        // A click takes the kernel to the playground, to run and edit it on the photo.
+        if (ImGui::IsItemClicked() && col >= 0 && col < nrow && k >= 0 && k < a.k_o) {
+            playground_use_conv1(k);
+            a.panel = "Playground";
+        }
     }
     if (shown >= a.k_o) shown = 0;
     int col = shown % nrow, row = shown / nrow;
     ImVec2 t0(pos.x + (kPad + col * (a.k_w + kPad)) * s, pos.y + (kPad + row * (a.k_h + kPad)) * s);
     ImGui::GetWindowDrawList()->AddRect(ImVec2(t0.x - 1, t0.y - 1), ImVec2(t0.x + a.k_w * s + 1, t0.y + a.k_h * s + 1),
                                         colors::accent, 0, 0, 2.f * a.ui_scale);
+    {   // One tile's size on screen, for the projector test (>= 24 CSS px).
+        double cw, ch, dpr;
+        js_canvas_size(&cw, &ch, &dpr);
+        float k = 1.f / float(dpr);
+        js_panel_rect("kernel tile", t0.x * k, t0.y * k, a.k_w * s * k, a.k_h * s * k);
+    }
     if (g_big_for != shown) build_big(shown);
 
     const ImVec4 tint[3] = {ImVec4(1, 0.3f, 0.3f, 1), ImVec4(0.3f, 1, 0.3f, 1), ImVec4(0.4f, 0.5f, 1, 1)};

@@ -49,10 +49,10 @@ void draw_prediction_panel() {
             ImGui::PopStyleColor();
         }
     }
-    ImGui::TextDisabled("%s  %dx%d%s", p.name.c_str(), p.src_w, p.src_h,
-                        p.browser_decoded ? "  (decoded by the browser)" : "");
-    ImGui::TextDisabled("decode %.0f ms | preprocess %.0f ms | inference %.0f ms", a.ms.decode, a.ms.preprocess,
-                        a.ms.inference);
+    text_disabled_wrapped("%s  %dx%d%s", p.name.c_str(), p.src_w, p.src_h,
+                          p.browser_decoded ? "  (decoded by the browser)" : "");
+    text_disabled_wrapped("decode %.0f ms | preprocess %.0f ms | inference %.0f ms", a.ms.decode, a.ms.preprocess,
+                          a.ms.inference);
 
     // --- the photo with the crop box, and the crop at its real size (or scaled to fit)
     ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -72,7 +72,12 @@ void draw_prediction_panel() {
     ImGui::EndGroup();
     if (side) ImGui::SameLine();
     ImGui::BeginGroup();
-    ImGui::Text("Network input %dx%d", p.crop.w, p.crop.h);
+    // The longest label that fits beside the photo (narrow columns at projector sizes).
+    char label[48];
+    snprintf(label, sizeof label, "Network input %dx%d", p.crop.w, p.crop.h);
+    if (ImGui::CalcTextSize(label).x > ImGui::GetContentRegionAvail().x) snprintf(label, sizeof label, "Network input");
+    if (ImGui::CalcTextSize(label).x > ImGui::GetContentRegionAvail().x) snprintf(label, sizeof label, "Input");
+    ImGui::TextUnformatted(label);
     ImVec2 csz = fit(float(p.crop.w), float(p.crop.h), each);
     ImGui::Image((ImTextureID)(intptr_t)p.crop_tex.id, csz);
     ImGui::EndGroup();

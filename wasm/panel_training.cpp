@@ -17,7 +17,7 @@ void chart(const char* title, const std::vector<double>& x, const std::vector<Se
     ImGui::TextUnformatted(title);
     // Legend on the title's line, so it never hides the curves.
     for (auto& s : series) {
-        ImGui::SameLine();
+        same_line_if_fits(ImGui::CalcTextSize(s.name).x);
         ImGui::PushStyleColor(ImGuiCol_Text, s.color);
         ImGui::TextUnformatted(s.name);
         ImGui::PopStyleColor();
@@ -70,8 +70,10 @@ void confusion_matrix() {
     if (n == 0) return;
     ImGui::TextUnformatted("Confusion matrix (validation)");
     if (a.val_acc >= 0) {
-        ImGui::SameLine();
-        ImGui::TextDisabled("accuracy %.1f %%", a.val_acc * 100);
+        char acc[32];
+        snprintf(acc, sizeof acc, "accuracy %.1f %%", a.val_acc * 100);
+        same_line_if_fits(ImGui::CalcTextSize(acc).x);
+        ImGui::TextDisabled("%s", acc);
     }
     double mx = 1;
     for (auto& r : a.confusion)

@@ -1,5 +1,7 @@
-// wasm/panels.h - the five panels, one file each, and what they share.
+// wasm/panels.h - the panels, one file each, and what they share.
 #pragma once
+#include <string>
+#include "catdog/convolve.h"
 #include "imgui.h"
 
 namespace catdog::web {
@@ -9,9 +11,25 @@ void draw_prediction_panel();   // panel_prediction.cpp
 void draw_kernels_panel();      // panel_kernels.cpp
 void draw_featuremaps_panel();  // panel_featuremaps.cpp
 void draw_training_panel();     // panel_training.cpp
+void draw_playground_panel();   // panel_playground.cpp: the kernel playground
+void draw_stepthrough_panel();  // panel_playground.cpp: one convolution step, worked out
+
+// The playground's kernel (panel_playground.cpp), for the kernels and feature-map panels and
+// lesson links. Each switches the playground to that kernel with its spec.
+void playground_use_conv1(int k);                               // conv1's own, stride/pad/bias/act
+void playground_use_preset(const std::string& name, int size);  // throws on an unknown name
+void playground_set_kernel(const Kernel& k);                    // an edited kernel
+void playground_step(int x, int y, bool on_network);            // step-through position
+
+// Publishes the last item's rectangle (CSS px) as window.catdog.panelRect(name): tests click it.
+void publish_item_rect(const char* name);  // main.cpp
 
 // The two-line teaching note each panel starts with.
 void teaching_note(const char* line1, const char* line2);
+// Disabled-coloured text that wraps at the panel's edge (never clipped on a projector).
+void text_disabled_wrapped(const char* fmt, ...) IM_FMTARGS(1);
+// SameLine() when an item about `w` wide still fits on the current line: rows that wrap.
+void same_line_if_fits(float w);
 // The largest size of aspect w:h that fits in `avail`.
 ImVec2 fit(float w, float h, ImVec2 avail);
 // Colours used across panels.

@@ -20,7 +20,6 @@ const { chromium } = require(path.join(root, 'node_modules/playwright-core'));
 // The browser a test runs in: --browser on its command line, else CATDOG_BROWSER, else chromium.
 export function browserName(args = {}) { return args.browser || process.env.CATDOG_BROWSER || 'chromium'; }
 
-
 // The flags TOOLCHAIN.md gives for headless chromium with WebGL2 through SwiftShader.
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -159,6 +158,8 @@ export async function frames(page, n = 3) {
 }
 
 export async function panelShot(page, name, file) {
+  // Panels can be tabs: bring this one to the front first.
+  if (await page.evaluate((n) => { if (!window.catdog.showPanel) return false; window.catdog.showPanel(n); return true; }, name)) await frames(page, 4);
   const r = await page.evaluate((n) => window.catdog.panelRect(n), name);
   if (!r) throw new Error(`no panel "${name}" on the page`);
   return page.screenshot({ path: file, clip: { x: r.x, y: r.y, width: r.w, height: r.h } });
