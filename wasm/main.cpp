@@ -401,7 +401,7 @@ int main() {
     g_window = glfwCreateWindow(1280, 800, "catdog", nullptr, nullptr);
     if (!g_window) {
         emscripten_log(EM_LOG_WARN, "glfwCreateWindow failed: no WebGL2; the page shows its HTML fallback");
-        cdjs_no_webgl("this browser gives the page no WebGL2");
+        cdjs_no_webgl("it is turned off, or not supported by this browser or its graphics driver");
         return 0;
     }
     glfwMakeContextCurrent(g_window);

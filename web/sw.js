@@ -7,7 +7,7 @@
 // changes). Only same-origin GETs are handled.
 const CACHE = 'catdog-v1';
 const SHELL = ['./', 'index.html', 'style.css', 'catdog.js', 'model.js', 'inputs.js', 'onnx_weights.js', 'lesson_link.js',
-  'explain.js', 'explain_worker.js',
+  'explain.js', 'explain_worker.js', 'fallback.js',
   'app.js', 'app.wasm', 'ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
 
 self.addEventListener('install', (e) => {

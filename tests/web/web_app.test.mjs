@@ -1,16 +1,18 @@
-// tests/web/web_app.test.mjs - the browser app in Debian's chromium (headless) against
-// `catdog serve` of a real run. References: `catdog predict --json` (LibTorch) for the
-// probabilities, the native core (web_tensor_dump) for the input tensor, and chromium itself
-// for rendering, requests, the service worker and the live region.
+// tests/web/web_app.test.mjs - the browser app in Debian's chromium (headless) or firefox-esr
+// (--browser firefox, under xvfb-run) against `catdog serve` of a real run. References:
+// `catdog predict --json` (LibTorch) for the probabilities, the native core (web_tensor_dump)
+// for the input tensor, and the browser itself for rendering, requests, the service worker and
+// the live region.
 //
 // Usage: node web_app.test.mjs --catdog BIN --tensor-dump BIN --run RUN --web DIR --shared DIR --artifacts DIR
+//        [--browser chromium|firefox]
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { startServer, launch, classify, classifyPut, putFile, dropFile, waitLive, frames, panelShot } from './harness.mjs';
+import { startServer, launch, browserName, classify, classifyPut, putFile, dropFile, waitLive, frames, panelShot } from './harness.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, all) => (v.startsWith('--') ? [...a, [v.slice(2), all[i + 1]]] : a), []));
 for (const k of ['catdog', 'tensor-dump', 'run', 'web', 'shared', 'artifacts'])
@@ -43,13 +45,15 @@ const nativeTensorHash = crypto.createHash('sha256')
 // --- the page -------------------------------------------------------------------------------
 const server = await startServer(args.catdog, args.run, args.web);
 const origin = new URL(server.url).origin;
-// A fake camera (chromium's test pattern) stands in for getUserMedia.
-const browser = await launch({ args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+// A fake camera (the browser's test pattern) stands in for getUserMedia.
+const BROWSER = browserName(args);
+console.log(`browser: ${BROWSER}`);
+const browser = await launch({ browser: BROWSER, fakeCamera: true });
 const { page, context } = browser;
 const requests = [];
 context.on('request', (r) => requests.push(r.url()));
 const problems = [];
-page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text()); });
+page.on('console', (m) => { if (/Content.Security.Policy|Refused to/i.test(m.text())) problems.push(m.text()); });
 page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
 const online = {};
 
@@ -60,6 +64,7 @@ try {
     const info = await page.evaluate(() => window.catdog.info());
     assert.equal(info.isolated, true, 'catdog serve sends COOP/COEP, so the page must be isolated');
     assert.ok(info.threads >= 2 || (await page.evaluate(() => navigator.hardwareConcurrency)) < 2, `threads ${info.threads}`);
+    console.log(`     ${BROWSER}: cross-origin isolated ${info.isolated}, ORT-web on ${info.threads} threads`);
     const layers = await page.evaluate(() => window.catdog.layers());
     assert.ok(layers.length >= 2, 'model.json lists the conv layers');
     assert.match(await waitLive(page, 'Model ready', 10000), /Model ready/);
@@ -71,6 +76,7 @@ try {
     assert.match(said, new RegExp(`cat\\.20240\\.jpg: ${native['cat.20240.jpg'].label} `), said);
     await frames(page);
     await page.screenshot({ path: art('page-cat.png') });
+    let worst = 0;
     for (const f of [CAT, DOG]) {
       const n = path.basename(f);
       const r = await classify(page, f);
@@ -79,11 +85,13 @@ try {
       assert.equal(r.label, native[n].label, `${n}: page says ${r.label}, native ${native[n].label}`);
       labels.forEach((l, i) => {
         const d = Math.abs(r.probs[i] - native[n].probs[l]);
+        worst = Math.max(worst, d);
         assert.ok(d <= 1e-3, `${n} p(${l}): page ${r.probs[i]} native ${native[n].probs[l]} (diff ${d})`);
       });
       console.log(`     ${n}: ${r.label} [${r.probs.map((p) => p.toFixed(5))}] native [${labels.map((l) => native[n].probs[l].toFixed(5))}]` +
         ` ms decode ${r.ms.decode.toFixed(1)} preprocess ${r.ms.preprocess.toFixed(1)} inference ${r.ms.inference.toFixed(1)}`);
     }
+    console.log(`     ${BROWSER} vs catdog predict: max |dp| ${worst.toExponential(2)}`);
     await frames(page);
     await page.screenshot({ path: art('page-dog.png') });
   });
@@ -211,7 +219,7 @@ try {
       });
     });
     await new Promise((r) => plain.listen(0, '127.0.0.1', r));
-    const b2 = await launch();
+    const b2 = await launch({ browser: BROWSER });
     try {
       await b2.page.goto(`http://127.0.0.1:${plain.address().port}/`);
       await b2.page.evaluate(() => window.catdog.ready);
