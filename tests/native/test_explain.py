@@ -9,7 +9,9 @@ usage: test_explain.py MODE --catdog EXE --shared DIR --work DIR [--weights-ref 
   gradcam    the explain graph's gradients in onnxruntime (node) and `catdog explain --method gradcam`
              (LibTorch autograd) against torch autograd in Python (torchvision's AlexNet; an
              independent torch MobileNet V2 built from the checkpoint), at the last conv and two
-             earlier layers, one-hot and two-class seeds; onnx.checker on the file
+             earlier layers, one-hot and two-class seeds; onnx.checker on the file. Tolerance
+             1e-4 relative, or 3x torch's own float32-vs-float64 difference where ReLU6 masks of
+             activations within float32 noise of 0 or 6 make that larger (MobileNet V2's early layers)
   cam        MobileNet V2: `catdog explain --method cam` against a NumPy CAM from the checkpoint's
              head and model.onnx's activations in onnxruntime; mean + bias = logit
   occlusion  `catdog explain --method occlusion` against the same patches through the torch models
@@ -142,7 +144,7 @@ class TorchMobileNetV2:
         taps = {}
 
         def relu6(h, name):
-            h = torch.clamp(h, 0, 6)
+            h = F.hardtanh(h, 0.0, 6.0)  # nn.ReLU6 (clamp's gradient would also pass at exactly 0 and 6)
             taps[name] = h
             return h
 
@@ -166,9 +168,23 @@ class TorchMobileNetV2:
         return F.linear(f, self.sd["classifier.1.weight"], self.sd["classifier.1.bias"]), taps
 
 
-def torch_model(backbone, run_dir, classes):
-    sd = load_ckpt(run_dir)
-    return TorchAlexNet(sd, classes) if backbone == "alexnet" else TorchMobileNetV2(sd)
+def torch_model(backbone, run_dir, classes, dtype=torch.float32):
+    sd = {k: v.to(dtype) for k, v in load_ckpt(run_dir).items()}
+    if backbone == "alexnet":
+        m = TorchAlexNet(sd, classes)
+        m.m.to(dtype)
+        return m
+    return TorchMobileNetV2(sd)
+
+
+def torch_grads(net, x, seed, dtype):
+    """Logits and taps (with .grad = d(seed . logits)/d tap) by torch autograd."""
+    xt = x.to(dtype).clone().requires_grad_(True)
+    logits, taps = net.forward(xt)
+    for t in taps.values():
+        t.retain_grad()
+    (logits * torch.from_numpy(seed).to(dtype)).sum().backward()
+    return logits, taps
 
 
 def model_json(run_dir):
@@ -219,6 +235,8 @@ def mode_gradcam(a):
     import onnx
     tmp = tempfile.mkdtemp(prefix="explain-gradcam-")
     for backbone, run_dir in run_dirs(a).items():
+        if a.only and backbone != a.only:
+            continue
         info = model_json(run_dir)
         labels = info["labels"]
         path = os.path.join(run_dir, "model.explain.onnx")
@@ -230,6 +248,7 @@ def mode_gradcam(a):
         check(info["explain"]["layers"][:1] and all(l in info["explain"]["layers"] for l in LAYERS[backbone]),
               f"{backbone}: model.json lists the explain layers")
         net = torch_model(backbone, run_dir, len(labels))
+        net64 = torch_model(backbone, run_dir, len(labels), torch.float64)
         for name in PHOTOS:
             x = preprocess(photo(a, name), info["input"]["mean"], info["input"]["std"])
             for seed_kind in ("onehot", "signed"):
@@ -237,33 +256,40 @@ def mode_gradcam(a):
                 seed[0, 1] = 1  # dog
                 if seed_kind == "signed":
                     seed[0, 0] = -1  # against cat
-                xt = x.clone().requires_grad_(True)
-                logits, taps = net.forward(xt)
-                for t in taps.values():
-                    t.retain_grad()
-                (logits * torch.from_numpy(seed)).sum().backward()
+                logits, taps = torch_grads(net, x, seed, torch.float32)
+                # The same gradients in float64: where an activation sits within float32 noise
+                # of a ReLU6 bound (MobileNet V2: ~20 of 4M within 1e-5), its mask flips between
+                # any two float32 forwards, so torch disagrees with itself in float64 by up to
+                # ~1e-2 at early layers. Tolerance: 1e-4, or 3x that floor where it is larger.
+                _, taps64 = torch_grads(net64, x, seed, torch.float64)
                 outs = ["logits"] + [n for l in LAYERS[backbone] for n in (l, "grad:" + l)]
                 res, meta = ort_explain(a, path, x, seed, outs, tmp)
                 d, r = rel_diff(res["logits"], logits.detach().numpy())
                 check(r <= 1e-4, f"{backbone} {name}: explain graph logits vs torch: max abs {d:.3g}, rel {r:.3g}")
                 for l in LAYERS[backbone]:
                     A, G = taps[l].detach()[0].numpy(), taps[l].grad[0].numpy()
+                    A64, G64 = taps64[l].detach()[0].numpy(), taps64[l].grad[0].numpy()
+                    signed = seed_kind == "signed"
+                    want = gradcam_np(A, G, signed)
+                    floor_g = rel_diff(G, G64)[1]
+                    floor_m = rel_diff(want, gradcam_np(A64, G64, signed))[1]
+                    tol_g, tol_m = max(1e-4, 3 * floor_g), max(1e-4, 3 * floor_m)
                     d, r = rel_diff(res[l][0], A)
                     check(r <= 1e-4, f"{backbone} {name} {l}: activation vs torch: max abs {d:.3g}, rel {r:.3g}")
                     d, r = rel_diff(res["grad:" + l][0], G)
-                    check(r <= 1e-4, f"{backbone} {name} {seed_kind} {l}: ONNX gradient vs torch autograd: "
-                                     f"max abs {d:.3g}, rel {r:.3g}")
-                    signed = seed_kind == "signed"
-                    want = gradcam_np(A, G, signed)
+                    check(r <= tol_g, f"{backbone} {name} {seed_kind} {l}: ONNX gradient vs torch autograd: "
+                                      f"max abs {d:.3g}, rel {r:.3g} (torch f32 vs f64: {floor_g:.3g})")
                     d, r = rel_diff(gradcam_np(res[l][0], res["grad:" + l][0], signed), want)
-                    check(r <= 1e-4, f"{backbone} {name} {seed_kind} {l}: Grad-CAM from ONNX vs torch: "
-                                     f"max abs {d:.3g}, rel {r:.3g}")
+                    check(r <= tol_m, f"{backbone} {name} {seed_kind} {l}: Grad-CAM from ONNX vs torch: "
+                                      f"max abs {d:.3g}, rel {r:.3g} (torch f32 vs f64: {floor_m:.3g})")
+                    if name != PHOTOS[0]:
+                        continue  # the CLI (a LibTorch start each) on one photo keeps the test short
                     classes = ["--class", "dog"] + (["--class", "cat"] if signed else [])
                     j = catdog_explain(a, run_dir, photo(a, name), "--method", "gradcam", "--layer", l, *classes)
                     if j:
                         got = np.array(j["data"], np.float64).reshape(j["height"], j["width"])
                         d, r = rel_diff(got, want)
-                        check(r <= 1e-4, f"{backbone} {name} {seed_kind} {l}: catdog (LibTorch autograd) Grad-CAM vs "
+                        check(r <= tol_m, f"{backbone} {name} {seed_kind} {l}: catdog (LibTorch autograd) Grad-CAM vs "
                                          f"torch: max abs {d:.3g}, rel {r:.3g}; {j['forward_ms']:.0f} ms forward, "
                                          f"{j['explain_ms']:.0f} ms backward")
                 print(f"  onnxruntime explain graph: create {meta['create_ms']:.0f} ms, run {meta['run_ms'][0]:.0f} ms")
@@ -456,6 +482,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--weights-ref")
     ap.add_argument("--nets-fixtures")
+    ap.add_argument("--only", help="gradcam: one backbone")
     a = ap.parse_args()
     torch.set_num_threads(2)
     globals()["mode_" + a.mode](a)
