@@ -46,7 +46,7 @@ int try_predict(int argc, char** argv) {
     }
 }
 
-// Subcommands that need no LibTorch at all (cli/filter.cpp) are linked into this program too
+// Subcommands that need no LibTorch at all (cli/filter.cpp, cli/preprocess.cpp) are linked into this program too
 // and registered here; they run without starting catdog-torch.
 int run_local(const catdog::cli::Command& c, int argc, char** argv) {
     using namespace catdog::cli;
