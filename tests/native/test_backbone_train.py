@@ -9,9 +9,9 @@
               (== the val split), predict --json (== eval's per-photo answers), export (fp32 +
               web model, model.json's views), kernels and featuremaps PNGs.
   others      resnet18 and mobilenet_v2_torchvision with the test's random-weight fixtures
-              (backbones_fixture), on a 48-photo subset: train (1 epoch; finetune --unfreeze 2
+              (backbones_fixture), on a 24-photo subset: train (1 epoch; finetune --unfreeze 2
               for resnet18, whose BatchNorms then train), stop + --resume == uninterrupted
-              (bit-identical weights via torch.load), --precision bf16, --cache-features, eval,
+              (bit-identical weights via torch.load), --cache-features, eval,
               export, predict (LibTorch and the lite oneDNN path agree), featuremaps.
 
 Usage: test_backbone_train.py MODE --catdog BIN --shared ../shared --work DIR [--fixtures DIR]
@@ -205,7 +205,7 @@ def small_subset(shared, dest, per_class):
 def mode_others(a):
     import torch
     fresh(a.work)
-    data = small_subset(a.shared, os.path.join(a.work, "data"), 24)
+    data = small_subset(a.shared, os.path.join(a.work, "data"), 12)
     photos = holdout_files(a.shared)[:6]
     for name, fixture, extra in (("resnet18", "resnet18.pth", ["--strategy", "finetune", "--unfreeze", "2"]),
                                  ("mobilenet_v2_torchvision", "mobilenet_v2_tv.pth", [])):
@@ -234,7 +234,8 @@ def mode_others(a):
             moved = not torch.equal(w0["layer4.1.bn2.running_mean"], wa["layer4.1.bn2.running_mean"])
             kept = torch.equal(w0["layer4.0.bn2.running_mean"], wa["layer4.0.bn2.running_mean"])
             check(moved and kept, f"{name}: unfrozen BN statistics moved {moved}, frozen kept {kept}")
-        for flag in (["--precision", "bf16"], ["--cache-features"]):
+        # (--precision bf16 is test_backbones' case: without AVX512-BF16 it is emulated, ~10x slower)
+        for flag in (["--cache-features"],):
             out = os.path.join(a.work, name + flag[-1].replace("-", "_"))
             args = [x for x in base if x not in ("finetune", "--unfreeze", "2", "--strategy")]
             p = run([a.catdog, *args, "--epochs", "1", "--out", out, *flag])
