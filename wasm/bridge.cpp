@@ -13,6 +13,7 @@
 #include <sstream>
 #include <nlohmann/json.hpp>
 #include "app_state.h"
+#include "panels.h"
 #include "pipeline.h"
 
 //-----------------------------------------------------------------------------
@@ -241,6 +242,7 @@ EMSCRIPTEN_KEEPALIVE void cd_result_done(int req, double inference_ms) {
         if (m.name == a.info.probs_output) a.probs = m.data;
         else if (m.h > 1 || m.w > 1) maps.push_back(std::move(m));
     }
+    explain_take_outputs(req, a.incoming);  // what is left: logits, ImageNet logits (panel_explain.cpp)
     // Keep the model.json order (network order), whatever order ORT returned.
     std::vector<FeatureMap> ordered;
     for (auto& l : a.info.layers)

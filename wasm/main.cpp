@@ -154,6 +154,7 @@ const PanelDef kPanels[] = {
     {"Playground", draw_playground_panel, Place::Tab},
     {"Step-through", draw_stepthrough_panel, Place::Tab},
     {"Training", draw_training_panel, Place::Tab},
+    {"Explain", draw_explain_panel, Place::Tab},
 };
 
 std::string g_tab_shown;                 // the tab ImGui showed last frame

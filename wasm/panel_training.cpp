@@ -96,7 +96,13 @@ void confusion_matrix() {
                 float t = float(v / mx);
                 ImU32 bg = i == j ? IM_COL32(40, int(60 + 120 * t), 70, 255) : IM_COL32(int(60 + 150 * t), 40, 45, 255);
                 ImGui::TableSetBgColor(ImGuiTableBgTarget_CellBg, bg);
-                ImGui::Text("%.0f", v);
+                // A click lists the cell's validation photos (panel_mistakes.cpp).
+                char cell[48];
+                snprintf(cell, sizeof cell, "%.0f##cell%zu_%zu", v, i, j);
+                if (ImGui::Selectable(cell)) show_mistakes(int(i), int(j));
+                if (ImGui::IsItemHovered()) ImGui::SetTooltip("Show these photos");
+                snprintf(cell, sizeof cell, "confusion %zu,%zu", i, j);
+                publish_item_rect(cell);
             }
         }
         ImGui::EndTable();

@@ -1,5 +1,6 @@
 // wasm/panels.h - the panels, one file each, and what they share.
 #pragma once
+#include <vector>
 #include <string>
 #include "catdog/convolve.h"
 #include "imgui.h"
@@ -20,7 +21,14 @@ void playground_use_conv1(int k);                               // conv1's own, 
 void playground_use_preset(const std::string& name, int size);  // throws on an unknown name
 void playground_set_kernel(const Kernel& k);                    // an edited kernel
 void playground_step(int x, int y, bool on_network);            // step-through position
+void draw_explain_panel();       // panel_explain.cpp: where it looks, ImageNet before/after, mistakes
 
+// Explanations and mistakes (panel_explain.cpp, panel_mistakes.cpp), called from other panels.
+struct FeatureMap;
+void show_mistakes(int truth, int pred);          // a confusion-matrix cell was clicked
+void select_mistakes_cell(int truth, int pred);
+void draw_mistakes();
+void explain_take_outputs(int req, const std::vector<FeatureMap>& outputs);  // logits, ImageNet logits
 // Publishes the last item's rectangle (CSS px) as window.catdog.panelRect(name): tests click it.
 void publish_item_rect(const char* name);  // main.cpp
 

@@ -43,6 +43,21 @@
 //   window.catdog.setState(obj)          -> Promise; applies the parts obj names (the photo first)
 //   window.catdog.lessonLink()           -> this page's address with the current state in its hash
 //
+// Explanations (web/explain.js; the maps are computed by the core, catdog/explain.h, in wasm):
+//   window.catdog.explain(blob, {method: 'cam'|'gradcam'|'occlusion', className, versus, layer, patch, stride})
+//       -> Promise<{width, height, data: Float32Array, logit, signed, method, className, versus, layer, ms}>
+//       data is the raw map at the layer's resolution (7x7 for MobileNet V2's last conv; the occlusion
+//       grid for occlusion), row-major; logit is the score it explains (the class's logit, or
+//       logit(className) - logit(versus) for the signed two-class map). Defaults: the model's best
+//       method, the predicted class, no versus, the last explain layer, patch 32 / stride 16.
+//       blob null: the photo already shown. The panel shows the same map.
+//   window.catdog.imagenetTop5(blob)     -> Promise<[{label, index, prob}]>: the backbone's own ImageNet head
+//   window.catdog.mistakes(true, pred)   -> [{file, label, pred, probs}]: a confusion cell's validation photos,
+//                                           worst first (as a click on the cell shows them)
+//   window.catdog.openMistake(k)         -> Promise<classify result>: loads the k-th into every view
+//   window.catdog.explainMap()           -> Promise<the panel's current map> once its job is done
+//   lesson-link part "explain": {method, className, versus, layer, opacity, patch, stride, tab}
+//
 // [SECTION] Live region and errors
 // [SECTION] The host object the wasm app calls (Module.host)
 // [SECTION] Classifying: bytes to the core, huge photos through the browser's decoder
@@ -53,6 +68,7 @@ import { Model, modelBase, fetchText, fetchBytes, remember, CACHE } from './mode
 import { findInitializer } from './onnx_weights.js';
 import { registerState, state, setState, toHash, fromHash, followHash, contentHash } from './lesson_link.js';
 import { imageSize, browserDecode, wireInputs, wireTouch, Camera, CORE_PIXEL_LIMIT } from './inputs.js';
+import { installExplain, explainBoot } from './explain.js';
 import { showFallback } from './fallback.js';
 
 const $ = (id) => document.getElementById(id);
@@ -397,6 +413,7 @@ window.catdog = {
 };
 registerState('photo', { get: () => photoSource, set: setPhoto });
 registerState('view', { fields: ['panel', 'presenter', 'layer', 'channel', 'playground'], get: viewState, set: setViewState });
+installExplain({ host, model, classify, withString, announce });   // web/explain.js: explanations, mistakes
 
 async function boot() {
   const t0 = performance.now();
@@ -451,6 +468,7 @@ async function boot() {
       App._free(p);
     }
   } catch (e) { console.warn('conv1 weights:', e.message); }
+  explainBoot(App, model.onnxBytes, info, base);   // the CAM head's weights, val_results.json
   model.onnxBytes = null;
 
   const [metrics, summary, samples] = await Promise.all([

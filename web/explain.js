@@ -110,17 +110,21 @@ async function runJob(id, job) {
   }
   // Occlusion: the photo itself, then the occluded crops in batches; between batches the
   // main thread only fills the next batch (the core's occlude) and goes back to drawing.
+  // Each synchronous piece is timed: its longest is window.catdog.explainTimings().mainMs.
+  const timed = (fn) => { const t0 = performance.now(); try { return fn(); } finally { timings.mainMs = Math.max(timings.mainMs, performance.now() - t0); } };
   const base = await run('web', { [inputName]: { data: tensor, dims: [1, 3, S, S] } }, [logitsName]);
   if (stale(id)) return;
-  withFloats([base.outputs[logitsName].data], (pl) => App._cd_explain_occlusion_scores(id, -1, 1, pl, K));
+  timed(() => withFloats([base.outputs[logitsName].data], (pl) => App._cd_explain_occlusion_scores(id, -1, 1, pl, K)));
   for (let first = 0; first < job.count; first += OCCLUSION_BATCH) {
     const count = Math.min(OCCLUSION_BATCH, job.count - first);
-    const bp = App._cd_explain_occlude(id, first, count);
-    if (!bp) return;   // stale: a newer job takes over
-    const batch = App.HEAPF32.slice(bp >> 2, (bp >> 2) + count * n);
+    const batch = timed(() => {
+      const bp = App._cd_explain_occlude(id, first, count);
+      return bp ? App.HEAPF32.slice(bp >> 2, (bp >> 2) + count * n) : null;
+    });
+    if (!batch) return;   // stale: a newer job takes over
     const r = await run('web', { [inputName]: { data: batch, dims: [count, 3, S, S] } }, [logitsName]);
     if (stale(id)) return;
-    withFloats([r.outputs[logitsName].data], (pl) => App._cd_explain_occlusion_scores(id, first, count, pl, K));
+    timed(() => withFloats([r.outputs[logitsName].data], (pl) => App._cd_explain_occlusion_scores(id, first, count, pl, K)));
   }
 }
 
@@ -163,11 +167,17 @@ function startWorker() {
     explainKey: modelTag(), threads: Math.max(1, (ctx.model.threads || 1) - 1) });
 }
 
-const timings = { web: [], explain: [] };
+const timings = { web: [], explain: [], mainMs: 0 };
 async function run(which, feeds, fetches) {
   startWorker();
   const transfer = Object.values(feeds).map((t) => t.data.buffer);
-  const r = await post({ type: 'run', which, feeds, fetches }, transfer);
+  const t0 = performance.now();
+  const r = await new Promise((resolve, reject) => {
+    const t = performance.now();
+    post({ type: 'run', which, feeds, fetches }, transfer).then(resolve, reject);
+    timings.mainMs = Math.max(timings.mainMs, performance.now() - t);   // the hand-over itself
+  });
+  r.wallMs = performance.now() - t0;
   timings[which].push(r.ms);
   return r;
 }
@@ -267,7 +277,10 @@ export function installExplain(c) {
     explain: (blob, opts) => explain(blob, opts),
     imagenetTop5: (blob) => imagenetTop5(blob),
     explainMap: () => { const id = App._cd_explain_refresh(); return id ? waitJob(id) : Promise.resolve(null); },
-    explainTimings: () => ({ web: [...timings.web], explain: [...timings.explain] }),
+    // Worker run times (ms) per session, and the longest synchronous piece of explanation work on
+    // the main thread (filling a batch, handing it over, taking the scores back).
+    explainTimings: () => ({ web: [...timings.web], explain: [...timings.explain], mainMs: timings.mainMs }),
+    resetExplainTimings: () => { timings.web = []; timings.explain = []; timings.mainMs = 0; },
     mistakes: (truth, pred) => selectCell(truth, pred),
     openMistake: (k) => {
       if (!cell[k]) throw new Error(`openMistake: the selected cell has ${cell.length} photos`);

@@ -159,14 +159,14 @@ def imagenet(a):
     for f, l in zip(ref["files"], logits):
         p = torch.softmax(l[drop:], 0)
         top = torch.argsort(-p)[:5]
-        out[f] = [[labels[int(i) + drop], float(p[i])] for i in top]
+        out[f] = [[int(i), labels[int(i) + drop], float(p[i])] for i in top]
     print(json.dumps(out))
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("what", choices=["cam", "gradcam", "imagenet"])
-    ap.add_argument("--onnx", required=True)
+    ap.add_argument("--onnx")
     ap.add_argument("--weight")
     ap.add_argument("--bias")
     ap.add_argument("--acts")
