@@ -86,6 +86,7 @@ async function launchFirefox({ width, height, scale, userDataDir, fakeCamera, we
     defaultViewport: { width, height, deviceScaleFactor: scale },
   });
   const raw = (await ff.pages())[0] || await ff.newPage();
+  await raw.setViewport({ width, height, deviceScaleFactor: scale });   // defaultViewport alone leaves Firefox at its window size
   const context = {
     on: (ev, fn) => { if (ev !== 'request') throw new Error(`firefox adapter: no context event "${ev}"`); raw.on('request', fn); },
     setOffline: (on) => raw.setOfflineMode(on),
