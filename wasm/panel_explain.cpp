@@ -662,7 +662,7 @@ void map_view() {
     const JobKey& k = e.map_key;
     std::string what = label(k.cls) + (k.versus >= 0 ? " against " + label(k.versus) : "");
     ImGui::TextWrapped("%s for %s: %dx%d map of %s, score %.3f", k.method == kCam ? "CAM" : k.method == kGradCam ? "Grad-CAM" : "Occlusion",
-                       what.c_str(), e.map.width, e.map.height, e.map_layer.c_str(), e.logit);
+                       what.c_str(), e.map.width, e.map.height, e.map_layer == "input" ? "the input" : e.map_layer.c_str(), e.logit);
     ImVec2 avail = ImGui::GetContentRegionAvail();
     float line = ImGui::GetTextLineHeightWithSpacing();
     float side = std::max(32.f, std::min(avail.x * 0.66f, avail.y - 2 * line));
@@ -679,6 +679,9 @@ void map_view() {
     ImGui::Image((ImTextureID)(intptr_t)e.legend.id, ImVec2(small, line * 0.6f));
     if (e.map_signed) ImGui::TextDisabled("blue %s, red %s", label(k.versus).c_str(), label(k.cls).c_str());
     else ImGui::TextDisabled("0 -> %.3g", mx);
+    if (!e.map_signed && mx <= 0)
+        ImGui::TextWrapped("All zero: nothing here raised the score of %s (Grad-CAM keeps only positive evidence).",
+                           label(k.cls).c_str());
     if (e.map_signed) ImGui::TextDisabled("|map| up to %.3g", mx);
     if (k.method == kCam) {
         double mean = std::accumulate(e.map.data.begin(), e.map.data.end(), 0.0) / std::max<size_t>(1, e.map.data.size());
@@ -700,15 +703,23 @@ void imagenet_view() {
         return;
     }
     float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2;
-    auto bars = [&](const char* id, const std::vector<std::pair<std::string, float>>& rows, int color_of_row0) {
-        ImGui::BeginChild(id, ImVec2(w, ImGui::GetFrameHeightWithSpacing() * 7 + ImGui::GetTextLineHeightWithSpacing()), false);
+    struct Row { std::string name, full; float p; ImU32 color; };
+    // One column: the class name, then its probability as a bar (the full name as a tooltip).
+    auto bars = [&](const char* id, const std::vector<Row>& rows) {
+        ImGui::BeginChild(id, ImVec2(w, ImGui::GetFrameHeightWithSpacing() * 6 + ImGui::GetTextLineHeightWithSpacing()), false);
         ImGui::TextUnformatted(id);
-        for (size_t i = 0; i < rows.size(); ++i) {
-            char buf[160];
-            snprintf(buf, sizeof buf, "%s  %.1f %%", rows[i].first.c_str(), 100.0 * rows[i].second);
-            ImGui::PushStyleColor(ImGuiCol_PlotHistogram, color_of_row0 >= 0 ? colors::for_class(color_of_row0 + int(i))
-                                                                              : IM_COL32(150, 150, 170, 255));
-            ImGui::ProgressBar(rows[i].second, ImVec2(-1, 0), buf);
+        float label_w = 0;
+        for (auto& r : rows) label_w = std::max(label_w, ImGui::CalcTextSize(r.name.c_str()).x);
+        label_w = std::min(label_w, w * 0.5f);
+        for (auto& r : rows) {
+            ImGui::AlignTextToFramePadding();
+            ImGui::TextUnformatted(r.name.c_str());
+            if (ImGui::IsItemHovered() && r.full != r.name) ImGui::SetTooltip("%s", r.full.c_str());
+            ImGui::SameLine(label_w + ImGui::GetStyle().ItemSpacing.x * 2);
+            char buf[32];
+            snprintf(buf, sizeof buf, "%.1f %%", 100.0 * r.p);
+            ImGui::PushStyleColor(ImGuiCol_PlotHistogram, r.color);
+            ImGui::ProgressBar(r.p, ImVec2(-1, 0), buf);
             ImGui::PopStyleColor();
         }
         ImGui::EndChild();
@@ -716,9 +727,10 @@ void imagenet_view() {
     std::vector<int> order(a.probs.size());
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](int x, int y) { return a.probs[size_t(x)] > a.probs[size_t(y)]; });
-    std::vector<std::pair<std::string, float>> after;
-    for (size_t i = 0; i < order.size() && i < 5; ++i) after.push_back({label(order[i]), a.probs[size_t(order[i])]});
-    bars("After: your head", after, -1);
+    std::vector<Row> after;
+    for (size_t i = 0; i < order.size() && i < 5; ++i)
+        after.push_back({label(order[i]), label(order[i]), a.probs[size_t(order[i])], colors::for_class(order[i])});
+    bars("After: your head", after);
     publish("imagenet after");
     ImGui::SameLine();
     if (a.info.imagenet_output.empty() || e.imagenet_probs.empty() || e.outputs_req != a.shown_request) {
@@ -728,11 +740,12 @@ void imagenet_view() {
         ImGui::EndGroup();
         return;
     }
-    std::vector<std::pair<std::string, float>> before;
-    for (int i : imagenet_top(5))
-        before.push_back({i < int(a.info.imagenet_labels.size()) ? a.info.imagenet_labels[size_t(i)] : std::to_string(i),
-                          e.imagenet_probs[size_t(i)]});
-    bars("Before: ImageNet head", before, -1);
+    std::vector<Row> before;
+    for (int i : imagenet_top(5)) {
+        std::string full = i < int(a.info.imagenet_labels.size()) ? a.info.imagenet_labels[size_t(i)] : std::to_string(i);
+        before.push_back({full.substr(0, full.find(',')), full, e.imagenet_probs[size_t(i)], IM_COL32(150, 160, 190, 255)});
+    }
+    bars("Before: ImageNet head", before);
     publish("imagenet before");
 }
 

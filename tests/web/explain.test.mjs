@@ -229,10 +229,12 @@ try {
     figures.occlusionMs = m.ms;
     figures.stall = { occlusionMainMs: work.mainMs, longTask: stall.long, timerGap: stall.gap, frameGap: stall.raf,
       redrawLongTask: idle.long, redrawTimerGap: idle.gap };
-    // The explanation's own work on the main thread stays far below 200 ms; what the page shows
-    // meanwhile is no worse than its plain redraws (software WebGL frames on a loaded machine).
+    // The explanation's own work on the main thread stays far below 200 ms. The page's redraws
+    // (software WebGL here) can take longer than that on a loaded machine, with or without an
+    // explanation running: the long tasks meanwhile must stay within 200 ms or twice a plain redraw
+    // (the network itself on the main thread, 8 crops a run, would be several seconds).
     assert.ok(work.mainMs < 50, `occlusion held the main thread ${work.mainMs} ms at once`);
-    const allowed = Math.max(200, 1.25 * Math.max(idle.long, idle.gap));
+    const allowed = Math.max(200, 2 * Math.max(idle.long, idle.gap));
     assert.ok(stall.long < allowed && stall.gap < allowed,
       `main thread stalled during occlusion: long task ${stall.long} ms, timer gap ${stall.gap} ms (allowed ${allowed.toFixed(0)} ms)`);
     await frames(page);
@@ -334,7 +336,7 @@ try {
   await check('a lesson link restores the explanation after an offline reload', async () => {
     await page.evaluate((n) => window.catdog.classify(window.__files[n], n), 'cat.20240.jpg');
     const layer = info.explain.layers[Math.floor(info.explain.layers.length / 2)];
-    await page.evaluate((layer) => window.catdog.setState({ explain: { tab: 0, show: true, method: 'gradcam', className: 'dog', versus: null, layer, opacity: 0.35 } }), layer);
+    await page.evaluate((layer) => window.catdog.setState({ explain: { tab: 0, show: true, method: 'gradcam', className: 'cat', versus: null, layer, opacity: 0.35 } }), layer);
     const before = await shownMap();
     const state = await explainState();
     await page.waitForTimeout(600);   // the hash is refreshed a few times a second
@@ -348,7 +350,8 @@ try {
     assert.deepEqual(await explainState(), state);
     assert.equal(after.method, 'gradcam');
     assert.equal(after.layer, layer);
-    assert.equal(after.className, 'dog');
+    assert.equal(after.className, 'cat');
+    assert.ok(before.data.some((v) => v > 0), 'a map with something in it');
     const d = Math.max(...after.data.map((v, i) => Math.abs(v - before.data[i])));
     assert.ok(d <= 1e-6, `the restored map differs by ${d}`);
     await frames(page, 4);
