@@ -249,7 +249,8 @@ def mode_gradcam(a):
               f"{backbone}: model.json lists the explain layers")
         net = torch_model(backbone, run_dir, len(labels))
         net64 = torch_model(backbone, run_dir, len(labels), torch.float64)
-        for name in PHOTOS:
+        # AlexNet's 228 MB graph takes seconds to load per session: one photo there.
+        for name in (PHOTOS if backbone == "mobilenet_v2" else PHOTOS[:1]):
             x = preprocess(photo(a, name), info["input"]["mean"], info["input"]["std"])
             for seed_kind in ("onehot", "signed"):
                 seed = np.zeros((1, len(labels)), np.float32)
