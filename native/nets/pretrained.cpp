@@ -83,10 +83,18 @@ weights::WeightMap load_pretrained(const std::string& backbone, const std::strin
         if (classes < 1) throw weights::WeightError(path, "no convolution found: not a MobileNet V2 graph");
         w = import_tflite(m, make_spec(backbone, classes), path);
     } else {
-        if (backbone == "mobilenet_v2")
-            throw weights::WeightError(path, "a .pth file holds torchvision's MobileNet V2 layout (BatchNorm, "
-                                             "symmetric pads): use --backbone mobilenet_v2_torchvision");
         w = weights::read_pth(path);
+        if (backbone == "mobilenet_v2") {
+            bool torchvision_layout = true;
+            try {
+                check_weights(w, make_spec("mobilenet_v2_torchvision", 1), false, path);
+            } catch (const weights::WeightError&) {
+                torchvision_layout = false;  // another network: the check below names what is missing
+            }
+            if (torchvision_layout)
+                throw weights::WeightError(path, "holds torchvision's MobileNet V2 layout (BatchNorm, symmetric "
+                                                 "pads): use --backbone mobilenet_v2_torchvision");
+        }
     }
     // The head's class count is whatever the file has; the backbone must match exactly.
     const std::string head_w = probe.layers[probe.head_layer].name + ".weight";

@@ -120,7 +120,8 @@ TEST_CASE("mobilenet_v2 spec: 52 convs, 10 residual adds, 1280-d features, SAME 
 
 TEST_CASE("make_spec names the valid backbones on a bad one", "[nets]") {
     CHECK_THROWS_WITH(nets::make_spec("resnet", 2), Catch::Contains("alexnet") && Catch::Contains("mobilenet_v2"));
-    CHECK((nets::backbone_names() == std::vector<std::string>{"alexnet", "mobilenet_v2"}));
+    CHECK((nets::backbone_names() == std::vector<std::string>{"alexnet", "mobilenet_v2", "mobilenet_v2_torchvision",
+                                                             "resnet18", "squeezenet1_1"}));
 }
 
 // ---------------------------------------------------------------------------------------
