@@ -6,8 +6,8 @@
 #include <fstream>
 #include "data/dataset.h"
 #include "data/loader.h"
-#include "nets/conv1.h"
 #include "export/explain_graph.h"
+#include "nets/conv1.h"
 #include "train/atomic_write.h"
 #include "train/run.h"
 
