@@ -33,6 +33,7 @@
 #include "catdog/image.h"
 #include "catdog/views.h"
 #include "cli/command.h"
+#include "cli/npy.h"
 #include "nets/conv1.h"
 #include "train/atomic_write.h"
 #include "train/run_info.h"
@@ -170,22 +171,6 @@ ConvSpec from_json_file(const std::string& path, int in_h, int in_w) {
 }
 
 // [SECTION] Outputs
-void write_npy(const std::string& path, const Plane& p) {
-    // NumPy's .npy v1.0: magic, header length, a dict padded so the data starts 64-aligned.
-    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(p.height) + ", " +
-                         std::to_string(p.width) + "), }";
-    header.append(64 - (10 + header.size() + 1) % 64, ' ');
-    header += '\n';
-    std::string bytes = "\x93NUMPY";
-    bytes += '\x01';
-    bytes += '\x00';
-    bytes += char(header.size() & 0xff);
-    bytes += char(header.size() >> 8);
-    bytes += header;
-    bytes.append(reinterpret_cast<const char*>(p.data.data()), p.data.size() * sizeof(float));
-    train::write_file_atomic(path, bytes);
-}
-
 void write_json(const std::string& path, const Plane& p) {
     nlohmann::json j{{"width", p.width}, {"height", p.height}, {"data", p.data}};
     train::write_file_atomic(path, j.dump() + "\n");
@@ -230,7 +215,7 @@ void run_filter(const FilterArgs& a) {
         const int scale = a.scale > 0 ? a.scale : featuremap_auto_scale(p.height, 224);
         write_png(a.png, featuremap_grid(p.data.data(), 1, p.height, p.width, 1, scale, 0));
     }
-    if (!a.npy.empty()) write_npy(a.npy, p);
+    if (!a.npy.empty()) write_npy(a.npy, {p.height, p.width}, p.data.data());
     if (!a.json_out.empty()) write_json(a.json_out, p);
     float lo = p.data[0], hi = p.data[0];
     for (float v : p.data) lo = std::min(lo, v), hi = std::max(hi, v);
