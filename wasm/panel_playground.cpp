@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <string>
 #include <nlohmann/json.hpp>
@@ -233,6 +234,23 @@ ImU32 diverging(float v) {
                     int(base[2] + (t[2] - base[2]) * k), 255);
 }
 
+// Formats v as precisely as fits in `width` pixels: "-0.243", "-0.24", "-0.2", then "-.2"
+// (a blank cell would read as zero to a class). False if not even that fits.
+bool fit_number(float v, float width, char* t, size_t n) {
+    const float m = std::fabs(v);
+    const char* fmts[] = {m >= 10 ? "%.0f" : m >= 1 ? "%.2f" : m >= 0.01f || m == 0 ? "%.3f" : "%.0e",
+                          m >= 10 ? "%.0f" : m >= 1 ? "%.1f" : m >= 0.01f || m == 0 ? "%.2f" : "%.0e", "%.1f"};
+    for (const char* f : fmts) {
+        snprintf(t, n, f, v);
+        if (m == 0) snprintf(t, n, "0");
+        if (ImGui::CalcTextSize(t).x < width) return true;
+    }
+    // "-0.2" -> "-.2", "0.2" -> ".2"
+    char* z = strstr(t, "0.");
+    if (z && (z == t || (z == t + 1 && t[0] == '-'))) memmove(z, z + 1, strlen(z));
+    return ImGui::CalcTextSize(t).x < width;
+}
+
 // Draws an h x w block of cells at the cursor; returns the hovered cell index or -1.
 // `fill(i)` gives each cell's colour; numbers are printed when the cells are large enough.
 template <class Fill>
@@ -254,13 +272,12 @@ int draw_cells(const char* id, const float* v, int h, int w, float cell, Fill fi
             ImVec2 a(p0.x + x * cell, p0.y + y * cell), b(a.x + cell - 1, a.y + cell - 1);
             dl->AddRectFilled(a, b, fill(i));
             if (i == highlight || i == hovered) dl->AddRect(a, b, colors::accent, 0, 0, 2.f);
-            if (numbers) {
+            if (numbers && font < cell - 2) {
                 char t[16];
-                float m = std::fabs(v[i]);
-                snprintf(t, sizeof t, m >= 10 ? "%.0f" : m >= 1 ? "%.1f" : m >= 0.1f ? "%.2f" : m >= 0.01f ? "%.3f" : m == 0 ? "0" : "%.0e", v[i]);
-                ImVec2 ts = ImGui::CalcTextSize(t);
-                if (ts.x < cell - 2 && font < cell - 2)
+                if (fit_number(v[i], cell - 2, t, sizeof t)) {
+                    ImVec2 ts = ImGui::CalcTextSize(t);
                     dl->AddText(ImVec2(a.x + (cell - ts.x) / 2, a.y + (cell - font) / 2), IM_COL32(255, 255, 255, 255), t);
+                }
             }
         }
     return hovered;
