@@ -16,7 +16,7 @@ inline void write_npy(const std::string& path, const std::vector<int64_t>& shape
         n *= size_t(d);
         dims += std::to_string(d) + ", ";
     }
-    if (shape.size() > 1) dims.resize(dims.size() - 1);  // "(3, 224, 224)"; a 1-d shape keeps "(5,)"
+    if (shape.size() > 1) dims.resize(dims.size() - 2);  // "(3, 224, 224)"; a 1-d shape keeps "(5,)"
     else if (!shape.empty()) dims.pop_back();
     // The header dict is padded with spaces so the data starts 64-byte aligned.
     std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }";
