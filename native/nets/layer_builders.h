@@ -67,4 +67,33 @@ inline Layer add(std::string name, int a, int b) {
     return l;
 }
 
+// MobileNet V2's 17 inverted residual blocks (the paper's table 2: expansion t, channels c,
+// repeats n, first stride s), named as torchvision names them: features.<block>.conv.<k>.
+// The two MobileNet V2 specs differ only in their conv: `conv_act(prefix, in, out, k, stride,
+// groups)` appends conv (+ BatchNorm) + ReLU6; `project(prefix_of_k, k, in, out)` appends the
+// linear 1x1 projection (+ BatchNorm) with sub-index k. Returns the last block's channels.
+template <class ConvAct, class Project>
+int inverted_residual_blocks(std::vector<Layer>& L, int in, ConvAct conv_act, Project project) {
+    struct Stage { int t, c, n, s; };
+    const Stage stages[] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+                            {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+    int block = 1;
+    for (const Stage& st : stages) {
+        for (int i = 0; i < st.n; ++i, ++block) {
+            const int stride = i == 0 ? st.s : 1;
+            const int hidden = in * st.t;
+            const std::string p = "features." + std::to_string(block) + ".conv.";
+            const int block_input = (int)L.size() - 1;
+            int sub = 0;
+            if (st.t != 1) conv_act(p + std::to_string(sub++), in, hidden, 1, 1, 1);
+            conv_act(p + std::to_string(sub++), hidden, hidden, 3, stride, hidden);
+            project(p, sub, hidden, st.c);
+            if (stride == 1 && in == st.c)
+                L.push_back(add("features." + std::to_string(block), block_input, (int)L.size() - 1));
+            in = st.c;
+        }
+    }
+    return in;
+}
+
 }  // namespace catdog::nets::build

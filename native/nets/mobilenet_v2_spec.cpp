@@ -39,25 +39,9 @@ NetSpec make_mobilenet_v2_spec(int num_classes) {
     };
 
     conv_relu6("features.0", 3, 32, 3, 2, 1);
-    struct Stage { int t, c, n, s; };
-    const Stage stages[] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
-                            {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
-    int in = 32, block = 1;
-    for (const Stage& st : stages) {
-        for (int i = 0; i < st.n; ++i, ++block) {
-            const int stride = i == 0 ? st.s : 1;
-            const int hidden = in * st.t;
-            const std::string p = "features." + std::to_string(block) + ".conv.";
-            const int block_input = (int)L.size() - 1;
-            int sub = 0;
-            if (st.t != 1) conv_relu6(p + std::to_string(sub++), in, hidden, 1, 1, 1);
-            conv_relu6(p + std::to_string(sub++), hidden, hidden, 3, stride, hidden);
-            L.push_back(conv(p + std::to_string(sub), hidden, st.c, 1, 1, {0, 0, 0, 0}));
-            if (stride == 1 && in == st.c)
-                L.push_back(add("features." + std::to_string(block), block_input, (int)L.size() - 1));
-            in = st.c;
-        }
-    }
+    inverted_residual_blocks(L, 32, conv_relu6, [&](const std::string& p, int sub, int in, int out) {
+        L.push_back(conv(p + std::to_string(sub), in, out, 1, 1, {0, 0, 0, 0}));
+    });
     conv_relu6("features.18", 320, 1280, 1, 1, 1);
     L.push_back(adaptive_avg_pool("avgpool", 1, 1));
     L.push_back(flatten("flatten"));
