@@ -122,7 +122,7 @@ const editMs = [];
 
 try {
   let tensor, size;
-  await check('MobileNet V2: convolve({layer: conv1, channel: k}) equals onnxruntime-node on model.onnx (1e-4), every channel', async () => {
+  await check(`MobileNet V2: convolve({layer: conv1, channel: k}) equals onnxruntime-node on model.onnx (1e-4), ${args.browser === 'firefox' ? '8 channels' : 'every channel'}`, async () => {
     await page.goto(server.url);
     await page.evaluate(() => window.catdog.ready);
     const r = await classify(page, CAT);
