@@ -234,8 +234,8 @@ ImU32 diverging(float v) {
                     int(base[2] + (t[2] - base[2]) * k), 255);
 }
 
-// Formats v as precisely as fits in `width` pixels: "-0.243", "-0.24", "-0.2", then "-.2"
-// (a blank cell would read as zero to a class). False if not even that fits.
+// Formats v as precisely as fits in `width` pixels: "-0.243", "-0.24", "-0.2", then "-.2",
+// and "-1.9" or "-0.96" as "-2" or "-1" (a blank cell would read as zero to a class). False if not even that fits.
 bool fit_number(float v, float width, char* t, size_t n) {
     const float m = std::fabs(v);
     const char* fmts[] = {m >= 10 ? "%.0f" : m >= 1 ? "%.2f" : m >= 0.01f || m == 0 ? "%.3f" : "%.0e",
@@ -248,6 +248,9 @@ bool fit_number(float v, float width, char* t, size_t n) {
     // "-0.2" -> "-.2", "0.2" -> ".2"
     char* z = strstr(t, "0.");
     if (z && (z == t || (z == t + 1 && t[0] == '-'))) memmove(z, z + 1, strlen(z));
+    if (ImGui::CalcTextSize(t).x < width) return true;
+    if (m < 0.5f) return false;
+    snprintf(t, n, "%.0f", v);  // "-1.9" -> "-2", "-0.96" -> "-1"
     return ImGui::CalcTextSize(t).x < width;
 }
 
@@ -587,10 +590,15 @@ void draw_stepthrough_panel() {
     ImVec2 avail = ImGui::GetContentRegionAvail();
     const float line = ImGui::GetTextLineHeightWithSpacing(), sp = ImGui::GetStyle().ItemSpacing.x;
     // The crop with the kernel's footprint and the output with the position: beside the
-    // numbers on wide panels, above them (side by side) on tall ones.
-    const bool tall = avail.x < avail.y;
-    float small = tall ? std::floor(std::min((avail.x - sp) / 2, avail.y * 0.3f))
-                       : std::floor(std::min(avail.x * 0.3f, (avail.y - 3.5f * line) / 2));
+    // numbers where that leaves cells big enough for them, else above them (side by side),
+    // with the panel scrolling: tall panels and phones.
+    const float ops_w = 4 * sp + ImGui::CalcTextSize(" x  = ").x;
+    const float beside_small = std::floor(std::min(avail.x * 0.3f, (avail.y - 3.5f * line) / 2));
+    const float beside_cell = std::floor(std::min((avail.x - beside_small - sp - ops_w) / (3.f * k.kw),
+                                                  (avail.y - 3.5f * line) / (k.c * (k.kh + 0.8f))));
+    const bool numbers_fit = beside_cell >= ImGui::GetFontSize() * 2.2f;
+    const bool tall = avail.x < avail.y || !numbers_fit;
+    float small = tall ? std::floor(std::min((avail.x - sp) / 2, avail.y * 0.3f)) : beside_small;
     ImGui::BeginGroup();
     int S = input_size();
     ImVec2 c0 = ImGui::GetCursorScreenPos();
@@ -616,11 +624,10 @@ void draw_stepthrough_panel() {
     // Right: per channel, the patch (its real colours), x the weights, = the products.
     ImGui::BeginGroup();
     float right = ImGui::GetContentRegionAvail().x;
-    float rows_h = tall ? avail.y - small - 4.5f * line : avail.y - 3.5f * line;
-    float cell = std::floor(std::min((right - 4 * sp - ImGui::CalcTextSize(" x  = ").x) / (3.f * k.kw),
-                                     rows_h / (k.c * (k.kh + 0.8f))));
-    cell = std::max(cell, 4.f);
-    bool numbers = cell >= ImGui::GetFontSize() * 2.2f;
+    // Above the images the rows scroll, so the width alone sets the cells.
+    float cell = std::max(tall ? std::floor((right - ops_w) / (3.f * k.kw)) : beside_cell, 4.f);
+    // Each cell prints its number when it fits (shortened to the digits that do); hover shows all.
+    const bool numbers = true;
     float wmax = max_abs(k.w.data(), k.w.size()), pmax = max_abs(st.products.data(), st.products.size());
     int hovered_c = -1, hovered_i = -1;
     for (int c = 0; c < k.c; ++c) {

@@ -258,10 +258,13 @@ def mode_gradcam(a):
                 if seed_kind == "signed":
                     seed[0, 0] = -1  # against cat
                 logits, taps = torch_grads(net, x, seed, torch.float32)
-                # The same gradients in float64: where an activation sits within float32 noise
-                # of a ReLU6 bound (MobileNet V2: ~20 of 4M within 1e-5), its mask flips between
-                # any two float32 forwards, so torch disagrees with itself in float64 by up to
-                # ~1e-2 at early layers. Tolerance: 1e-4, or 3x that floor where it is larger.
+                # Two references: torch autograd in float32 and in float64. Where an activation
+                # sits within float32 noise of a ReLU6 bound (MobileNet V2: ~20 of 4M within 1e-5),
+                # its mask, and so the gradient below it, flips between any two float32 forwards:
+                # torch float32 and float64 then differ by up to ~1e-2 at early layers, and either
+                # side of the kink is a correct derivative. The check: 1e-4 relative to the nearer one
+                # at the last conv and the middle layer. The first layer, below 17 blocks of such
+                # kinks, also disagrees with both by a few of them: 3x torch's own f32/f64 spread.
                 _, taps64 = torch_grads(net64, x, seed, torch.float64)
                 outs = ["logits"] + [n for l in LAYERS[backbone] for n in (l, "grad:" + l)]
                 res, meta = ort_explain(a, path, x, seed, outs, tmp)
@@ -271,28 +274,31 @@ def mode_gradcam(a):
                     A, G = taps[l].detach()[0].numpy(), taps[l].grad[0].numpy()
                     A64, G64 = taps64[l].detach()[0].numpy(), taps64[l].grad[0].numpy()
                     signed = seed_kind == "signed"
-                    want = gradcam_np(A, G, signed)
-                    floor_g = rel_diff(G, G64)[1]
-                    floor_m = rel_diff(want, gradcam_np(A64, G64, signed))[1]
-                    tol_g, tol_m = max(1e-4, 3 * floor_g), max(1e-4, 3 * floor_m)
+                    want, want64 = gradcam_np(A, G, signed), gradcam_np(A64, G64, signed)
+
+                    strict = l in LAYERS[backbone][:2]
+
+                    def vs_torch(got, ref32, ref64):
+                        (d32, r32), (d64, r64) = rel_diff(got, ref32), rel_diff(got, ref64)
+                        spread = rel_diff(ref32, ref64)[1]
+                        tol = 1e-4 if strict else max(1e-4, 3 * spread)
+                        return min(r32, r64) <= tol, (f"rel {r32:.3g} to torch f32, {r64:.3g} to f64 "
+                                                      f"(f32 vs f64: {spread:.3g}; allowed {tol:.3g})")
                     d, r = rel_diff(res[l][0], A)
                     check(r <= 1e-4, f"{backbone} {name} {l}: activation vs torch: max abs {d:.3g}, rel {r:.3g}")
-                    d, r = rel_diff(res["grad:" + l][0], G)
-                    check(r <= tol_g, f"{backbone} {name} {seed_kind} {l}: ONNX gradient vs torch autograd: "
-                                      f"max abs {d:.3g}, rel {r:.3g} (torch f32 vs f64: {floor_g:.3g})")
-                    d, r = rel_diff(gradcam_np(res[l][0], res["grad:" + l][0], signed), want)
-                    check(r <= tol_m, f"{backbone} {name} {seed_kind} {l}: Grad-CAM from ONNX vs torch: "
-                                      f"max abs {d:.3g}, rel {r:.3g} (torch f32 vs f64: {floor_m:.3g})")
+                    ok, say = vs_torch(res["grad:" + l][0], G, G64)
+                    check(ok, f"{backbone} {name} {seed_kind} {l}: ONNX gradient vs torch autograd: {say}")
+                    ok, say = vs_torch(gradcam_np(res[l][0], res["grad:" + l][0], signed), want, want64)
+                    check(ok, f"{backbone} {name} {seed_kind} {l}: Grad-CAM from ONNX vs torch: {say}")
                     if name != PHOTOS[0]:
                         continue  # the CLI (a LibTorch start each) on one photo keeps the test short
                     classes = ["--class", "dog"] + (["--class", "cat"] if signed else [])
                     j = catdog_explain(a, run_dir, photo(a, name), "--method", "gradcam", "--layer", l, *classes)
                     if j:
                         got = np.array(j["data"], np.float64).reshape(j["height"], j["width"])
-                        d, r = rel_diff(got, want)
-                        check(r <= tol_m, f"{backbone} {name} {seed_kind} {l}: catdog (LibTorch autograd) Grad-CAM vs "
-                                         f"torch: max abs {d:.3g}, rel {r:.3g}; {j['forward_ms']:.0f} ms forward, "
-                                         f"{j['explain_ms']:.0f} ms backward")
+                        ok, say = vs_torch(got, want, want64)
+                        check(ok, f"{backbone} {name} {seed_kind} {l}: catdog (LibTorch autograd) Grad-CAM vs "
+                                         f"torch: {say}; {j['forward_ms']:.0f} ms forward, {j['explain_ms']:.0f} ms backward")
                 print(f"  onnxruntime explain graph: create {meta['create_ms']:.0f} ms, run {meta['run_ms'][0]:.0f} ms")
     shutil.rmtree(tmp, ignore_errors=True)
 

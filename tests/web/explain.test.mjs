@@ -12,7 +12,7 @@
 // Usage: node explain.test.mjs --catdog BIN --tensor-dump BIN --run RUN --web DIR --shared DIR
 //        --artifacts DIR [--python /usr/bin/python3] [--run-alexnet RUN]
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -175,8 +175,10 @@ try {
 
   await check('occlusion equals onnxruntime-node on the same patches; its main-thread work < 200 ms at a time, the page no slower than its plain redraws', async () => {
     const patch = 32, stride = 24;
-    // What one redraw of this page costs on this machine (software WebGL): the same monitor over
-    // a few seconds of mouse moves, with no explanation running.
+    // The baseline: the same monitor over a few seconds of mouse moves, with no explanation
+    // running but one core taken by another process, as occlusion's worker takes one. On 2
+    // cores the page's software-WebGL redraws then share a core, and that alone doubles
+    // its timer gaps; what the explanation may add on top is what is checked below.
     const monitor = () => page.evaluate(() => {
       const s = window.__stall = { long: 0, gap: 0, raf: 0, n: 0 };
       s.po = new PerformanceObserver((l) => { for (const e of l.getEntries()) { s.long = Math.max(s.long, e.duration); s.n++; } });
@@ -190,9 +192,11 @@ try {
     const stop = () => page.evaluate(() => { const s = window.__stall; s.stop = true; clearInterval(s.tick); s.po.disconnect(); return s; });
     await page.evaluate(() => window.catdog.setState({ explain: { tab: 0, show: true } }));
     await frames(page, 4);
+    const busy = spawn(process.execPath, ['-e', 'const t = Date.now(); while (Date.now() - t < 10000);'], { stdio: 'ignore' });
     await monitor();
     for (let i = 0; i < 20; i++) { await page.mouse.move(600 + 10 * i, 500); await page.waitForTimeout(150); }
     const idle = await stop();
+    busy.kill();
     await page.evaluate(() => window.catdog.resetExplainTimings());
     await monitor();
     // Started through window.catdog; the panel shows its progress bar meanwhile.
@@ -225,14 +229,14 @@ try {
     console.log(`     occlusion: ${m.ms.toFixed(0)} ms for ${n * n} positions (${runs} worker runs, ${perRun.toFixed(0)} ms each);` +
       ` its longest main-thread piece ${work.mainMs.toFixed(1)} ms; page while it ran: longest long task ${stall.long.toFixed(0)} ms` +
       ` (${stall.n} over 50 ms), timer gap ${stall.gap.toFixed(0)} ms, frame gap ${stall.raf.toFixed(0)} ms;` +
-      ` the same page redrawing with nothing running: long task ${idle.long.toFixed(0)} ms, timer gap ${idle.gap.toFixed(0)} ms`);
+      ` the same page redrawing with one core busy elsewhere: long task ${idle.long.toFixed(0)} ms, timer gap ${idle.gap.toFixed(0)} ms`);
     figures.occlusionMs = m.ms;
     figures.stall = { occlusionMainMs: work.mainMs, longTask: stall.long, timerGap: stall.gap, frameGap: stall.raf,
       redrawLongTask: idle.long, redrawTimerGap: idle.gap };
-    // The explanation's own work on the main thread stays below 200 ms (~15-25 ms on an idle machine). The page's redraws
+    // The explanation's own work on the main thread stays below 200 ms (~10-25 ms). The page's redraws
     // (software WebGL here) can take longer than that on a loaded machine, with or without an
-    // explanation running: the long tasks meanwhile must stay within 200 ms or twice a plain redraw
-    // (the network itself on the main thread, 8 crops a run, would be several seconds).
+    // explanation running: the long tasks and timer gaps meanwhile must stay within 200 ms or twice
+    // the baseline's (the network itself on the main thread, 8 crops a run, would be seconds).
     assert.ok(work.mainMs < 200, `occlusion held the main thread ${work.mainMs} ms at once`);
     const allowed = Math.max(200, 2 * Math.max(idle.long, idle.gap));
     assert.ok(stall.long < allowed && stall.gap < allowed,

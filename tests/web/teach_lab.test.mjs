@@ -352,7 +352,10 @@ try {
     await page.evaluate(() => window.catdog.step(7, 9));
     await page.evaluate(() => window.catdog.presenter(true, 'Playground'));
     await frames(page, 4);
-    await page.waitForTimeout(600);   // the hash follows within 400 ms
+    // The drag's last move can reach Firefox's page a frame late: wait for the edit, then for the
+    // hash, which follows within 400 ms.
+    await page.waitForFunction(() => window.catdog.state().playground?.source === 'edited', null, { timeout: 3000 }).catch(() => {});
+    await page.waitForTimeout(600);
     const want = await page.evaluate(() => window.catdog.state());
     assert.equal(want.playground.source, 'edited');
     assert.ok(want.photo?.stored, `the dropped photo is kept: ${JSON.stringify(want.photo)}`);
