@@ -148,6 +148,7 @@ TEST_CASE("alexnet model.onnx: checker passes and onnxruntime matches LibTorch",
     for (int i = 0; i < 1000; ++i) labels.push_back("class" + std::to_string(i));
     exporter::ExportOptions opt;
     opt.write_web = false;
+    opt.write_explain = false;  // model.explain.onnx has its own tests (test_explain.py)
     exporter::ExportResult r = exporter::export_model(m, labels, dir, opt);
     std::printf("  alexnet (1000 classes) model.onnx: %.1f MiB\n", r.onnx_bytes / 1048576.0);
 
@@ -262,6 +263,7 @@ TEST_CASE("alexnet model.web.onnx: int8 size and top-1 agreement on val split + 
     exporter::ExportOptions eo;
     eo.linear_input_mean = exporter::calibrate_linears(m, photo_batch(train.paths, m.spec().transform));
     REQUIRE(eo.linear_input_mean.size() == 2);  // classifier.1 and classifier.4
+    eo.write_explain = false;
     exporter::ExportResult r = exporter::export_model(m, {"cat", "dog"}, dir, eo);
     std::printf("  alexnet (2 classes): model.onnx %.1f MiB (%.1f MB), model.web.onnx %.1f MiB (%.1f MB)\n",
                 r.onnx_bytes / 1048576.0, r.onnx_bytes / 1e6, r.web_bytes / 1048576.0, r.web_bytes / 1e6);
@@ -321,6 +323,7 @@ TEST_CASE("web model encodings: onnxruntime-web and -node speed (benchmark)", "[
                                    std::tuple{"dynamic", exporter::WebLinear::Dynamic, false}}) {
         exporter::ExportOptions opt;
         opt.web_linear = enc;
+        opt.write_explain = false;
         auto r = exporter::export_model(m, {"cat", "dog"}, dir, opt);
         for (const std::string backend : {"web", "node"}) {
             OrtResult o = run_ort(r.web_path, {dir + "/input.bin"}, dir + "/" + backend, backend, "logits", 10, fold);

@@ -162,6 +162,7 @@ TEST_CASE("catdog featuremaps: values are the model's activations; bad input is 
     // The activation drawn == onnxruntime's output of the exported model, for two layers.
     exporter::ExportOptions opt;
     opt.write_web = false;
+    opt.write_explain = false;
     exporter::export_model(m, {"cat", "dog"}, run, opt);
     torch::Tensor x = photo_batch({photo}, m.spec().transform);
     write_f32(run + "/input.bin", x);
