@@ -8,7 +8,7 @@ ASAN_BUILD ?= build-asan
 export NODE_PATH := /usr/share/nodejs
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo -G Ninja)
 
-.PHONY: all setup native wasm asan test demo bench fuzz clean
+.PHONY: all setup native wasm asan builds test demo bench fuzz clean
 all: native wasm
 
 setup:
@@ -31,10 +31,17 @@ asan: setup
 	  -DCATDOG_CORE_ONLY=ON -DCATDOG_SANITIZE=ON -DCATDOG_FUZZ=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-test: native wasm asan
+# The three trees build side by side: each one's serial steps (configure, the wasm
+# dependencies' own configure scripts, links) leave a core idle that the others fill.
+# -Otarget prints each tree's log whole, when it is done.
+builds:
+	$(MAKE) --no-print-directory -j3 -Otarget native wasm asan
+
+test: builds
 	scripts/run-tests $(BUILD) $(WASM_BUILD) $(ASAN_BUILD)
 
-demo: native wasm
+demo:
+	$(MAKE) --no-print-directory -j2 -Otarget native wasm
 	scripts/demo
 
 bench: native
