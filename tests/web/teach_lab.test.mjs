@@ -80,6 +80,20 @@ async function show(page, panel) {
   await frames(page, 4);
 }
 const tensorOf = (page) => page.evaluate(() => Array.from(window.catdog.tensor())).then((a) => new Float32Array(a));
+// Drag one cell of the kernel editor upwards, one move per frame: ImGui reads the mouse once a
+// frame, so moves that land between two frames (a loaded machine, Firefox) are one move or none.
+async function dragCell(page, fx, fy, px = 60) {
+  await frames(page, 2);
+  const r = await rect(page, 'kernel editor');
+  assert.ok(r, 'the kernel editor is on screen');
+  const x = r.x + r.w * fx, y = r.y + r.h * fy;
+  await page.mouse.move(x, y);
+  await frames(page, 1);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) { await page.mouse.move(x, y - (px / 10) * i); await frames(page, 1); }
+  await page.mouse.up();
+  await frames(page, 3);
+}
 
 // conv1's parity for one run: every channel through convolve({layer: 'conv1', channel}).
 async function conv1Parity(page, run, label) {
@@ -176,15 +190,8 @@ try {
     const k = st.playground.kernel;
     await frames(page, 4);
     // Drag the centre cell upwards: a larger weight.
-    const r = await rect(page, 'kernel editor');
-    assert.ok(r, 'the kernel editor is on screen');
     const before = await page.evaluate(() => Array.from(window.catdog.playground().weights));
-    const x = r.x + r.w / 2, y = r.y + r.h / 2;
-    await page.mouse.move(x, y);
-    await page.mouse.down();
-    for (let i = 1; i <= 10; i++) { await page.mouse.move(x, y - 6 * i); await frames(page, 1); }
-    await page.mouse.up();
-    await frames(page, 3);
+    await dragCell(page, 0.5, 0.5);
     st = await page.evaluate(() => window.catdog.state());
     assert.equal(st.playground.source, 'edited', 'dragging a cell edits the kernel');
     const p = await page.evaluate(() => { const p = window.catdog.playground(); return { ...p, weights: Array.from(p.weights), data: Array.from(p.data) }; });
@@ -344,16 +351,11 @@ try {
     await waitLive(page, 'cat.20240.jpg:');
     await page.evaluate(() => window.catdog.setState({ playground: { source: 'conv1', kernel: 2 } }));
     await show(page, 'Playground');
-    const r = await rect(page, 'kernel editor');
-    await page.mouse.move(r.x + r.w * 0.2, r.y + r.h * 0.8);
-    await page.mouse.down();
-    await page.mouse.move(r.x + r.w * 0.2, r.y + r.h * 0.8 - 40, { steps: 5 });
-    await page.mouse.up();
+    await dragCell(page, 0.2, 0.8, 40);
     await page.evaluate(() => window.catdog.step(7, 9));
     await page.evaluate(() => window.catdog.presenter(true, 'Playground'));
     await frames(page, 4);
-    // The drag's last move can reach Firefox's page a frame late: wait for the edit, then for the
-    // hash, which follows within 400 ms.
+    // The hash follows an edit within 400 ms.
     await page.waitForFunction(() => window.catdog.state().playground?.source === 'edited', null, { timeout: 3000 }).catch(() => {});
     await page.waitForTimeout(600);
     const want = await page.evaluate(() => window.catdog.state());
