@@ -50,7 +50,7 @@ bench: native
 clean:
 	rm -rf $(BUILD) $(WASM_BUILD) $(ASAN_BUILD)
 
-# libFuzzer targets (issue 6) under ASan + UBSan, built with clang and without LibTorch;
+# libFuzzer targets under ASan + UBSan, built with clang and without LibTorch;
 # bench/fuzz runs each one FUZZ_SECONDS (default 60) and prints executions, coverage, findings.
 # `make fuzz FUZZ_SECONDS=600` is the long campaign; it reuses the sanitizer build.
 FUZZ_SECONDS ?= 60

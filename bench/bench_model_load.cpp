@@ -9,7 +9,7 @@
 #include "catdog/image.h"
 #include "catdog/transforms.h"
 #include "nets/model.h"
-#include "nets/net_spec.h"
+#include "nets/netspec.h"
 
 using Clock = std::chrono::steady_clock;
 static double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }

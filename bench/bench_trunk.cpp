@@ -13,7 +13,7 @@
 #include <string>
 #include <torch/torch.h>
 #include "nets/model.h"
-#include "nets/net_spec.h"
+#include "nets/netspec.h"
 
 using Clock = std::chrono::steady_clock;
 using catdog::nets::Model;

@@ -4,6 +4,12 @@
 // [SECTION] JS -> wasm: model, kernels, training data, samples
 // [SECTION] JS -> wasm: a photo to classify (bytes or RGBA)
 // [SECTION] JS -> wasm: inference results
+//
+// Index of this file:
+// [SECTION] wasm -> JS (EM_JS)
+// [SECTION] JS -> wasm: model, kernels, training data, samples
+// [SECTION] JS -> wasm: a photo to classify (bytes or RGBA)
+// [SECTION] JS -> wasm: inference results
 #include "bridge.h"
 
 #include <emscripten.h>

@@ -8,6 +8,13 @@
 //
 // The canvas fills the page; its backing store is CSS size x devicePixelRatio, and ImGui works
 // in device pixels with fonts and sizes scaled by the same factor, so text stays crisp.
+//
+// Index of this file:
+// [SECTION] State and shared helpers
+// [SECTION] Scale (devicePixelRatio x zoom) and fonts
+// [SECTION] Layout: wide (a column and the teaching views as tabs), narrow (tabs), presenter
+// [SECTION] Layout report: what a panel's content needs vs what it can show
+// [SECTION] Frame loop and main
 #include <emscripten.h>
 #include <emscripten/html5.h>
 #define GLFW_INCLUDE_ES3

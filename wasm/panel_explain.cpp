@@ -11,6 +11,14 @@
 // window.catdog.explain) asks for one, web/explain.js runs whatever the method needs (nothing
 // for CAM, the explain graph for Grad-CAM, batches of occluded crops for occlusion) in a
 // worker and hands the tensors back here, where the core turns them into the map.
+//
+// Index of this file:
+// [SECTION] State
+// [SECTION] Jobs: what to compute for the current photo and settings
+// [SECTION] The maps (the core's arithmetic, catdog/explain.h)
+// [SECTION] Drawing helpers
+// [SECTION] JS -> wasm (cd_explain_*, cd_imagenet_topk)
+// [SECTION] Drawing
 #include <emscripten.h>
 #include <algorithm>
 #include <cmath>

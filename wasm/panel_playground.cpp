@@ -10,6 +10,14 @@
 // Both panels run the shared core's convolve / convolve_at (the same code as `catdog filter`)
 // on the tensor the network got, with conv1's stride, padding, bias and activation, so an
 // unedited conv1 kernel draws exactly the network's own first feature map for that channel.
+//
+// Index of this file:
+// [SECTION] The kernel that runs: conv1's own, a preset, or an edit
+// [SECTION] Running it: catdog::convolve on the network's input tensor
+// [SECTION] Drawing kernels and patches as cells
+// [SECTION] Playground panel
+// [SECTION] Step-through panel
+// [SECTION] JS entry points (window.catdog.convolve, playground, step)
 #include <emscripten.h>
 #include <algorithm>
 #include <cmath>

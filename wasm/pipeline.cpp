@@ -88,7 +88,7 @@ void release_photo(Photo& p) {
 }
 
 //-----------------------------------------------------------------------------
-// Textures
+// [SECTION] Textures
 //-----------------------------------------------------------------------------
 static void upload(Texture& tex, const void* px, int w, int h, GLenum fmt, bool nearest) {
     if (!tex.id) glGenTextures(1, &tex.id);

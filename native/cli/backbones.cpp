@@ -5,7 +5,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include "cli/command.h"
-#include "nets/net_spec.h"
+#include "nets/netspec.h"
 #if CATDOG_WITH_FETCH
 #include "fetch/manifest.h"
 #endif

@@ -30,12 +30,12 @@
 #include <numeric>
 #include <nlohmann/json.hpp>
 #include "catdog/convolve.h"
+#include "catdog/files.h"
 #include "catdog/image.h"
 #include "catdog/views.h"
 #include "cli/command.h"
 #include "cli/npy.h"
 #include "nets/conv1.h"
-#include "train/atomic_write.h"
 #include "train/run_info.h"
 #include "weights/f32_sidecar.h"
 #include "weights/pth_reader.h"
@@ -104,12 +104,16 @@ Filter from_run(const std::string& dir, int k) {
 
 // The documented --weights JSON; every failure names the file.
 ConvSpec from_json_file(const std::string& path, int in_h, int in_w) {
-    std::ifstream in(path);
-    if (!in) throw Failure(path + ": cannot read the file");
+    std::string text;
+    try {
+        text = read_file(path);
+    } catch (const FileError& e) {
+        throw Failure(e.what());
+    }
     auto bad = [&](const std::string& why) { return Failure(path + ": " + why); };
     nlohmann::json j;
     try {
-        j = nlohmann::json::parse(in);
+        j = nlohmann::json::parse(text);
     } catch (const std::exception& e) {
         std::string msg = e.what();
         for (char& ch : msg) if (ch == '\n' || ch == '\r') ch = ' ';
@@ -173,7 +177,7 @@ ConvSpec from_json_file(const std::string& path, int in_h, int in_w) {
 // [SECTION] Outputs
 void write_json(const std::string& path, const Plane& p) {
     nlohmann::json j{{"width", p.width}, {"height", p.height}, {"data", p.data}};
-    train::write_file_atomic(path, j.dump() + "\n");
+    catdog::write_file_atomic(path, j.dump() + "\n");
 }
 
 void run_filter(const FilterArgs& a) {

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <vector>
-#include "train/atomic_write.h"
+#include "catdog/files.h"
 
 namespace catdog::cli {
 
@@ -29,7 +29,7 @@ inline void write_npy(const std::string& path, const std::vector<int64_t>& shape
     bytes += char(header.size() >> 8);
     bytes += header;
     bytes.append(reinterpret_cast<const char*>(data), n * sizeof(float));
-    train::write_file_atomic(path, bytes);
+    catdog::write_file_atomic(path, bytes);
 }
 
 }  // namespace catdog::cli

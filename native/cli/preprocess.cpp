@@ -18,7 +18,7 @@
 #include "catdog/transforms.h"
 #include "cli/command.h"
 #include "cli/npy.h"
-#include "nets/net_spec.h"
+#include "nets/netspec.h"
 #include "train/run_info.h"
 
 namespace fs = std::filesystem;
@@ -53,7 +53,7 @@ void run_preprocess(const PreprocessArgs& a) {
         auto [it, fresh] = names.emplace(npy, f);
         if (!fresh) throw Failure(f + " and " + it->second + " would both be written as " + npy);
     }
-    train::ensure_writable_dir(a.out);
+    catdog::ensure_writable_dir(a.out);
 
     const int S = spec.crop;
     std::vector<float> tensor(size_t(3) * S * S);

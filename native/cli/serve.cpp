@@ -18,9 +18,10 @@
 #include <map>
 #include <vector>
 #include <algorithm>
-#include <sstream>
 #include <unistd.h>
+#include "catdog/files.h"
 #include "cli/command.h"
+#include "train/run_info.h"
 
 namespace catdog::cli {
 namespace {
@@ -41,20 +42,15 @@ const std::map<std::string, std::string> kModelFiles = {
     {"val_results.json", "application/json"},
 };
 
-// The folder val_results.json's paths are relative to: the run's val folder, else its data.
-fs::path photo_root(const fs::path& run) {
-    std::ifstream in(run / "config.json");
-    auto c = nlohmann::json::parse(in, nullptr, false);
-    if (c.is_discarded() || !c.is_object()) return {};
-    for (const char* k : {"val_dir", "data"})
-        if (c.contains(k) && c[k].is_string() && !c[k].get<std::string>().empty()) return c[k].get<std::string>();
-    return {};
-}
-
 // True when `file` is one of the photos val_results.json lists (only those are served).
 bool listed_photo(const fs::path& run, const std::string& file) {
-    std::ifstream in(run / "val_results.json");
-    auto j = nlohmann::json::parse(in, nullptr, false);
+    std::string text;
+    try {
+        text = read_file((run / "val_results.json").string());
+    } catch (const FileError&) {
+        return false;
+    }
+    auto j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.contains("photos") || !j["photos"].is_array()) return false;
     for (const auto& p : j["photos"])
         if (p.is_object() && p.contains("file") && p["file"].is_string() && p["file"].get<std::string>() == file)
@@ -62,11 +58,15 @@ bool listed_photo(const fs::path& run, const std::string& file) {
     return false;
 }
 
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
+// A photo's content type by its extension (the decoders sniff, but browsers trust the header).
+const char* photo_type(const fs::path& p) {
+    std::string ext = p.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    static const std::map<std::string, const char*> types = {
+        {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"}, {".png", "image/png"},
+        {".webp", "image/webp"}, {".gif", "image/gif"},   {".bmp", "image/bmp"}};
+    auto t = types.find(ext);
+    return t == types.end() ? "application/octet-stream" : t->second;
 }
 
 // The built app: --web, else the wasm build folders a source checkout has beside this binary.
@@ -89,40 +89,38 @@ fs::path find_web_dir(const std::string& given) {
     throw Failure(msg + "); build it with `make wasm` or pass --web DIR");
 }
 
-// Up to `per_class` photos of each class from the run's validation split (split.json), by the
-// Kaggle naming rule (label = file name before the first dot).
-std::vector<fs::path> pick_samples(const fs::path& run, int per_class) {
-    std::vector<fs::path> out;
-    std::ifstream in(run / "split.json");
-    if (!in) return out;
-    auto j = nlohmann::json::parse(in, nullptr, false);
-    if (j.is_discarded()) return out;
-    fs::path data_dir;
-    std::ifstream cin_(run / "config.json");
-    if (cin_) {
-        auto c = nlohmann::json::parse(cin_, nullptr, false);
-        for (const char* k : {"data", "data_dir"})
-            if (!c.is_discarded() && c.contains(k) && c[k].is_string()) data_dir = c[k].get<std::string>();
+// A sample the page can ask for by name: photos of an ImageFolder run may share a file name
+// across classes, so every name that repeats gets its label in front ("dog-1.png").
+struct SamplePhoto {
+    std::string name;
+    fs::path path;
+};
+
+// Up to `per_class` photos of each class from the run's validation split, labelled as the
+// trainer labelled them (train::read_split), sorted by name.
+std::vector<SamplePhoto> pick_samples(const train::RunInfo& run, int per_class) {
+    std::vector<SamplePhoto> out;
+    data::Split split;
+    try {
+        split = train::read_split(run.dir);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "catdog serve: no sample photos (%s)\n", e.what());
+        return out;
     }
-    const nlohmann::json* val = nullptr;
-    for (const char* k : {"val", "validation", "val_files"})
-        if (j.contains(k) && j[k].is_array()) val = &j[k];
-    if (!val) return out;
-    std::map<std::string, int> taken;
-    for (auto& e : *val) {
-        std::string s = e.is_string() ? e.get<std::string>()
-                        : e.is_object() && e.contains("path") ? e["path"].get<std::string>()
-                        : e.is_object() && e.contains("file") ? e["file"].get<std::string>() : "";
-        if (s.empty()) continue;
-        fs::path p = s;
-        if (p.is_relative() && !data_dir.empty()) p = data_dir / p;
-        std::string name = p.filename().string();
-        std::string label = name.substr(0, name.find('.'));
-        if (taken[label] >= per_class || !fs::is_regular_file(p)) continue;
-        ++taken[label];
-        out.push_back(p);
+    std::map<int, int> taken;
+    std::map<std::string, int> uses;
+    std::vector<int> labels;
+    for (const data::Sample& v : split.val) {
+        if (taken[v.label] >= per_class || !fs::is_regular_file(v.path)) continue;
+        ++taken[v.label];
+        out.push_back({fs::path(v.path).filename().string(), v.path});
+        labels.push_back(v.label);
+        ++uses[out.back().name];
     }
-    std::sort(out.begin(), out.end(), [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
+    for (size_t i = 0; i < out.size(); ++i)
+        if (uses[out[i].name] > 1 && labels[i] >= 0 && size_t(labels[i]) < run.labels.size())
+            out[i].name = run.labels[size_t(labels[i])] + "-" + out[i].name;
+    std::sort(out.begin(), out.end(), [](const SamplePhoto& a, const SamplePhoto& b) { return a.name < b.name; });
     return out;
 }
 
@@ -144,7 +142,9 @@ void serve(const ServeOptions& o) {
         if (!fs::is_regular_file(run / f))
             throw Failure(o.model + ": no " + f + " (run `catdog export --model " + o.model + "` first)");
     fs::path web = find_web_dir(o.web);
-    std::vector<fs::path> samples = pick_samples(run, o.samples);
+    const train::RunInfo info = train::read_run(o.model);
+    const std::vector<SamplePhoto> samples = pick_samples(info, o.samples);
+    const fs::path root = train::val_photo_root(info);
 
     httplib::Server svr;
     svr.set_default_headers({
@@ -183,34 +183,27 @@ void serve(const ServeOptions& o) {
                                      return true;
                                  });
     });
-    svr.Get(R"(/model/photos/(.+))", [run](const httplib::Request& req, httplib::Response& res) {
+    svr.Get(R"(/model/photos/(.+))", [run, root](const httplib::Request& req, httplib::Response& res) {
         const std::string file = req.matches[1].str();
         auto not_found = [&res](const std::string& why) {
             res.status = 404;
             res.set_content(why, "text/plain; charset=utf-8");
         };
         if (!listed_photo(run, file)) return not_found(file + ": not a photo of this run's val_results.json");
-        const fs::path root = photo_root(run);
         const fs::path p = fs::path(file).is_absolute() ? fs::path(file) : root / file;
         if (root.empty() || !fs::is_regular_file(p))
             return not_found(file + ": the photo is gone from " + (root.empty() ? "the run's data folder" : root.string()));
-        std::string ext = p.extension().string();
-        std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-        const std::map<std::string, std::string> types = {{".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"},
-                                                          {".png", "image/png"},  {".webp", "image/webp"},
-                                                          {".gif", "image/gif"},  {".bmp", "image/bmp"}};
-        auto t = types.find(ext);
-        res.set_content(read_file(p), t == types.end() ? "application/octet-stream" : t->second.c_str());
+        res.set_content(read_file(p.string()), photo_type(p));
     });
     svr.Get("/samples/index.json", [samples](const httplib::Request&, httplib::Response& res) {
         nlohmann::json names = nlohmann::json::array();
-        for (auto& s : samples) names.push_back(s.filename().string());
+        for (auto& s : samples) names.push_back(s.name);
         res.set_content(names.dump(), "application/json");
     });
     svr.Get(R"(/samples/([^/]+))", [samples](const httplib::Request& req, httplib::Response& res) {
         for (auto& s : samples)
-            if (s.filename() == req.matches[1].str()) {
-                res.set_content(read_file(s), "image/jpeg");
+            if (s.name == req.matches[1].str()) {
+                res.set_content(read_file(s.path.string()), photo_type(s.path));
                 return;
             }
         res.status = 404;

@@ -1,9 +1,8 @@
 // export/explain_graph.cpp - forward + explicit backward ONNX graph (see explain_graph.h).
 //
-// Contents
-//   [layers]    which views get gradients, CAM eligibility, model.json sections
-//   [forward]   model.onnx's graph, batch 1, MaxPool argmax indices, the explain outputs
-//   [backward]  one rule per nets::Op, walked from the logits back to the earliest view
+// Index of this file:
+// [SECTION] layers: which views get gradients, CAM eligibility, model.json sections
+// [SECTION] forward + backward
 #include "export/explain_graph.h"
 
 #include <algorithm>
@@ -19,7 +18,7 @@ using nets::NetSpec;
 using nets::Op;
 
 //-----------------------------------------------------------------------------
-// [layers]
+// [SECTION] layers: which views get gradients, CAM eligibility, model.json sections
 //-----------------------------------------------------------------------------
 namespace {
 
@@ -80,7 +79,7 @@ void describe_explain(const NetSpec& spec_in, catdog::ModelInfo& info) {
 }
 
 //-----------------------------------------------------------------------------
-// [forward] + [backward]
+// [SECTION] forward + backward
 //-----------------------------------------------------------------------------
 namespace {
 

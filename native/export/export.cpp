@@ -8,7 +8,7 @@
 #include "data/loader.h"
 #include "export/explain_graph.h"
 #include "nets/conv1.h"
-#include "train/atomic_write.h"
+#include "catdog/files.h"
 #include "train/run.h"
 
 namespace catdog::exporter {
@@ -110,7 +110,7 @@ ExportResult export_model(const nets::Model& model, const std::vector<std::strin
         info.imagenet_output = "imagenet_logits";
         info.imagenet_labels = in.labels;
     }
-    train::write_file_atomic(r.json_path, catdog::model_info_to_json(info));
+    catdog::write_file_atomic(r.json_path, catdog::model_info_to_json(info));
     return r;
 }
 
@@ -135,12 +135,11 @@ namespace {
 // Up to `limit` of the run's training photos (spread over the list), val transform; the ones
 // that are gone or fail to decode are skipped.
 torch::Tensor calibration_photos(const train::RunInfo& run, int64_t limit) {
-    std::ifstream f(run.dir + "/split.json");
-    if (!f) return {};
     data::Split split;
     try {
-        split = data::split_from_json(nlohmann::json::parse(f));
-    } catch (const std::exception&) {
+        split = train::read_split(run.dir);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "warning: int8 calibration without the run's photos: %s\n", e.what());
         return {};
     }
     std::vector<data::Sample> pick;

@@ -8,7 +8,7 @@
 #pragma once
 #include <string>
 #include <vector>
-#include "nets/net_spec.h"
+#include "nets/netspec.h"
 
 namespace catdog::exporter {
 

@@ -1,10 +1,10 @@
 // export/onnx_writer.cpp - NetSpec -> onnx::ModelProto, one node (or a few) per layer.
 //
-// Contents
-//   [helpers]     tensors, attributes, value infos
-//   [linear]      fp32 Gemm, or the two int8 encodings of the web model
-//   [build_onnx]  the walk over NetSpec::layers
-//   [check/write] checker and atomic file write
+// Index of this file:
+// [SECTION] helpers: tensors, attributes, value infos
+// [SECTION] linear: fp32 Gemm, or the two int8 encodings of the web model
+// [SECTION] build_onnx: the walk over NetSpec::layers
+// [SECTION] check/write: checker and atomic file write
 #include "export/onnx_writer.h"
 
 #include <algorithm>
@@ -13,12 +13,12 @@
 #include <stdexcept>
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
-#include "train/atomic_write.h"
+#include "catdog/files.h"
 
 namespace catdog::exporter {
 
 //-----------------------------------------------------------------------------
-// [helpers]
+// [SECTION] helpers: tensors, attributes, value infos
 //-----------------------------------------------------------------------------
 namespace onnx_util {
 
@@ -140,7 +140,7 @@ void quantize_rows_int8(const float* w, int64_t rows, int64_t cols, std::vector<
 }
 
 //-----------------------------------------------------------------------------
-// [linear]
+// [SECTION] linear: fp32 Gemm, or the two int8 encodings of the web model
 //-----------------------------------------------------------------------------
 namespace {
 
@@ -231,7 +231,7 @@ void emit_linear(onnx::GraphProto& g, const Layer& L, const ParamLookup& params,
 }  // namespace
 
 //-----------------------------------------------------------------------------
-// [build_onnx]
+// [SECTION] build_onnx: the walk over NetSpec::layers
 //-----------------------------------------------------------------------------
 void build_onnx(const NetSpec& spec, const ParamLookup& params, const OnnxOptions& opt,
                 onnx::ModelProto& model, std::vector<std::string>* layer_tensors) {
@@ -417,7 +417,7 @@ void build_onnx(const NetSpec& spec, const ParamLookup& params, const OnnxOption
 }
 
 //-----------------------------------------------------------------------------
-// [check/write]
+// [SECTION] check/write: checker and atomic file write
 //-----------------------------------------------------------------------------
 void check_onnx(const onnx::ModelProto& model) {
     try {
@@ -430,7 +430,7 @@ void check_onnx(const onnx::ModelProto& model) {
 int64_t write_onnx_file(const onnx::ModelProto& model, const std::string& path) {
     std::string bytes;
     if (!model.SerializeToString(&bytes)) throw std::runtime_error(path + ": ONNX serialisation failed");
-    train::write_file_atomic(path, bytes);
+    catdog::write_file_atomic(path, bytes);
     return int64_t(bytes.size());
 }
 

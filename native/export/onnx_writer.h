@@ -13,7 +13,7 @@
 #include <map>
 #include <string>
 #include <vector>
-#include "nets/net_spec.h"
+#include "nets/netspec.h"
 
 namespace onnx { class ModelProto; class GraphProto; class NodeProto; class ValueInfoProto; }
 
@@ -57,7 +57,7 @@ void build_onnx(const nets::NetSpec& spec, const ParamLookup& params, const Onnx
 // onnx::checker::check_model; throws std::runtime_error with the checker's message.
 void check_onnx(const onnx::ModelProto& model);
 
-// Serialises to `path` atomically (train/atomic_write.h). Returns the file size in bytes.
+// Serialises to `path` atomically (catdog/files.h). Returns the file size in bytes.
 int64_t write_onnx_file(const onnx::ModelProto& model, const std::string& path);
 
 // Convenience: build + check + write. Returns the file size.

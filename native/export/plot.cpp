@@ -1,9 +1,9 @@
 // export/plot.cpp - see plot.h.
 //
-// Contents
-//   [canvas]   pixels, rectangles, thick lines, stb_easy_font text
-//   [ticks]    nice tick values and their labels
-//   [panels]   axes, grid, series, legend
+// Index of this file:
+// [SECTION] Canvas: pixels, rectangles, thick lines, stb_easy_font text
+// [SECTION] Ticks: nice tick values and their labels
+// [SECTION] Panels: axes, grid, series, legend
 #include "export/plot.h"
 
 #include <algorithm>
@@ -16,7 +16,7 @@
 namespace catdog::exporter {
 
 //-----------------------------------------------------------------------------
-// [canvas]
+// [SECTION] Canvas: pixels, rectangles, thick lines, stb_easy_font text
 //-----------------------------------------------------------------------------
 namespace {
 
@@ -89,7 +89,7 @@ struct Canvas {
 }  // namespace
 
 //-----------------------------------------------------------------------------
-// [ticks]
+// [SECTION] Ticks: nice tick values and their labels
 //-----------------------------------------------------------------------------
 std::vector<double> nice_ticks(double lo, double hi, int target, bool integer) {
     if (!(hi > lo)) return {lo};
@@ -115,7 +115,7 @@ std::string tick_label(double v, double step) {
 }
 
 //-----------------------------------------------------------------------------
-// [panels]
+// [SECTION] Panels: axes, grid, series, legend
 //-----------------------------------------------------------------------------
 struct Range { double lo = 0, hi = 1; };
 

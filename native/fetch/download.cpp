@@ -1,10 +1,10 @@
 // fetch/download.cpp - libcurl download with resume, progress and a sha256 check.
 //
-// Contents
-//   [Hashing]    sha256 (OpenSSL EVP), prefix matching
-//   [Progress]   a bar on a TTY, plain lines otherwise
-//   [Transfer]   one HTTP request appending to <out>.part
-//   [Download]   retries, resume, verify, rename
+// Index of this file:
+// [SECTION] Hashing: sha256 (OpenSSL EVP), prefix matching
+// [SECTION] Progress: a bar on a TTY, plain lines otherwise
+// [SECTION] Transfer: one HTTP request appending to <out>.part
+// [SECTION] Download: retries, resume, verify, rename
 #include "fetch/download.h"
 
 #include <curl/curl.h>
@@ -26,12 +26,14 @@
 #include <string>
 #include <vector>
 
+#include "catdog/files.h"
+
 namespace fs = std::filesystem;
 
 namespace catdog::fetch {
 
 //-----------------------------------------------------------------------------
-// [Hashing]
+// [SECTION] Hashing: sha256 (OpenSSL EVP), prefix matching
 //-----------------------------------------------------------------------------
 
 std::string sha256_file(const std::string& path) {
@@ -73,7 +75,7 @@ std::string default_cache_dir() {
 namespace {
 
 //-----------------------------------------------------------------------------
-// [Progress]
+// [SECTION] Progress: a bar on a TTY, plain lines otherwise
 //-----------------------------------------------------------------------------
 
 std::string human(double bytes) {
@@ -148,7 +150,7 @@ private:
 };
 
 //-----------------------------------------------------------------------------
-// [Transfer]
+// [SECTION] Transfer: one HTTP request appending to <out>.part
 //-----------------------------------------------------------------------------
 
 struct Transfer {
@@ -275,7 +277,7 @@ Outcome transfer(const DownloadOptions& opt, const std::string& part, ProgressVi
 }  // namespace
 
 //-----------------------------------------------------------------------------
-// [Download]
+// [SECTION] Download: retries, resume, verify, rename
 //-----------------------------------------------------------------------------
 
 DownloadResult download(const DownloadOptions& opt) {
@@ -353,8 +355,11 @@ DownloadResult download(const DownloadOptions& opt) {
         throw FetchError(opt.url + ": sha256 mismatch (expected " + opt.sha256 + "..., got " + res.sha256 +
                          "); deleted " + part);
     }
-    fs::rename(part, opt.out, ec);
-    if (ec) throw FetchError(opt.out + ": cannot move the download into place (" + ec.message() + ")");
+    try {
+        commit_file(part, opt.out);  // fsync, rename, fsync the folder: a power cut keeps it whole
+    } catch (const FileError& e) {
+        throw FetchError(e.what());
+    }
     return res;
 }
 

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <nlohmann/json.hpp>
 
+#include "catdog/files.h"
 #include "fetch/download.h"
 
 namespace fs = std::filesystem;
@@ -17,12 +18,12 @@ namespace fs = std::filesystem;
 namespace catdog::fetch {
 
 Manifest read_manifest(const std::string& path) {
-    std::ifstream f(path);
-    if (!f) throw FetchError(path + ": cannot open manifest");
-    std::stringstream ss;
-    ss << f.rdbuf();
     Manifest m;
-    m.source_json = ss.str();
+    try {
+        m.source_json = read_file(path);
+    } catch (const FileError& e) {
+        throw FetchError(std::string(e.what()) + " (a download manifest)");
+    }
     try {
         auto j = nlohmann::json::parse(m.source_json);
         m.name = j.at("name").get<std::string>();

@@ -10,7 +10,7 @@
 #include <thread>
 #include "catdog/image.h"
 #include "catdog/transforms.h"
-#include "nets/net_spec.h"
+#include "nets/netspec.h"
 #include "onednn/trunk.h"
 #include "train/run_info.h"
 #include "weights/f32_sidecar.h"

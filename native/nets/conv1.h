@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <vector>
-#include "nets/net_spec.h"
+#include "nets/netspec.h"
 
 namespace catdog::nets {
 

@@ -1,11 +1,11 @@
-// nets/layer_builders.h - one-line constructors for NetSpec layers, used by the *_spec.cpp
-// files so each network reads like its torchvision definition.
+// nets/layer_builders.h - one-line constructors for NetSpec layers, used by the network files
+// (nets/alexnet.cpp, ...) so each network reads like its torchvision definition.
 #pragma once
 #include <array>
 #include <string>
 #include <utility>
 #include <vector>
-#include "nets/net_spec.h"
+#include "nets/netspec.h"
 
 namespace catdog::nets::build {
 

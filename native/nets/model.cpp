@@ -6,15 +6,20 @@
 //   [SECTION] Forward: one switch over the spec's ops
 //   [SECTION] Freezing and devices
 //   [SECTION] Loading weights, checkpoints
+//
+// Index of this file:
+// [SECTION] Initialisation
+// [SECTION] Forward
+// [SECTION] Freezing and devices
+// [SECTION] Loading weights, checkpoints
 #include "nets/model.h"
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <stdexcept>
 
+#include "catdog/files.h"
 #include "nets/mapped_weights.h"
 #include "nets/pretrained.h"
 
@@ -27,9 +32,9 @@ std::string dims(at::IntArrayRef s) {
     return r + "]";
 }
 
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 // [SECTION] Initialisation
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 
 // torch.nn.Conv2d / Linear reset_parameters: kaiming_uniform_(w, a=sqrt(5)) (a bound of
 // 1/sqrt(fan_in)) and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Drawn weight then bias,
@@ -93,9 +98,9 @@ void Model::reset_head(int num_classes) {
     }
 }
 
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 // [SECTION] Forward
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 
 // Runs layers [from, to] on x (x is the input of layer `from`). Outputs are dropped after
 // their last reader, so an inference pass holds only the live activations.
@@ -275,9 +280,9 @@ torch::Tensor Model::forward(const torch::Tensor& x, bool train, Taps* taps) {
     return run(f, spec_.feature_layer + 1, (int)spec_.layers.size() - 1, train, taps);
 }
 
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 // [SECTION] Freezing and devices
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 void Model::set_trainable(int unfreeze_last) {
     const std::vector<int> bb = spec_.backbone_param_layers();
     if (unfreeze_last < 0 || unfreeze_last > (int)bb.size()) unfreeze_last = (int)bb.size();
@@ -336,9 +341,9 @@ void Model::set_channels_last(bool on) {
     rebuild_lowp();
 }
 
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 // [SECTION] Loading weights, checkpoints
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 int Model::load(const weights::WeightMap& w, bool include_head) {
     check_weights(w, spec_, false, "weights for " + spec_.backbone);
     torch::NoGradGuard no_grad;
@@ -361,22 +366,7 @@ void Model::save(const std::string& path) const {
     for (const ParamInfo& p : spec_.params())
         dict.insert(p.name, params_.at(p.name).detach().to(torch::kCPU).contiguous());
     const std::vector<char> bytes = torch::pickle_save(dict);
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) throw std::runtime_error(tmp + ": cannot create");
-        f.write(bytes.data(), (std::streamsize)bytes.size());
-        f.flush();
-        if (!f) {
-            f.close();
-            std::remove(tmp.c_str());
-            throw std::runtime_error(tmp + ": write failed (disk full?)");
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": cannot rename " + tmp + " into place");
-    }
+    write_file_atomic(path, bytes.data(), bytes.size());
     // The mmap sidecar (nets/mapped_weights.h): only a speed-up for load_file, so a failure
     // warns and leaves model.ckpt as the one source.
     try {
@@ -395,17 +385,7 @@ void Model::load_file(const std::string& path) {
         adopt_file_tensors(path, got);
         return;
     }
-    // One sized read: istreambuf_iterator grows the vector byte by byte (seconds for 228 MB).
-    std::vector<char> bytes;
-    {
-        std::ifstream f(path, std::ios::binary | std::ios::ate);
-        if (!f) throw std::runtime_error(path + ": cannot open");
-        const std::streamoff size = f.tellg();
-        if (size < 0) throw std::runtime_error(path + ": cannot read its size");
-        bytes.resize((size_t)size);
-        f.seekg(0);
-        if (!f.read(bytes.data(), size)) throw std::runtime_error(path + ": read failed");
-    }
+    std::vector<char> bytes = read_file<std::vector<char>>(path);
     torch::IValue v;
     try {
         v = torch::pickle_load(bytes);

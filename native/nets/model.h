@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 #include <torch/torch.h>
-#include "nets/net_spec.h"
+#include "nets/netspec.h"
 #include "weights/weights.h"
 
 namespace catdog::onednn { class Trunk; }

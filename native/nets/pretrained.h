@@ -2,7 +2,7 @@
 // No torch here (model.h repeats load_pretrained's declaration for its callers).
 #pragma once
 #include <string>
-#include "nets/net_spec.h"
+#include "nets/netspec.h"
 #include "weights/tflite_reader.h"
 #include "weights/weights.h"
 

@@ -7,6 +7,11 @@
 //   [SECTION] Spec side: which spec layers an operator stands for
 //   [SECTION] Layout conversion
 //   [SECTION] The walk
+//
+// Index of this file:
+// [SECTION] Spec side
+// [SECTION] Layout conversion
+// [SECTION] The walk
 #include <algorithm>
 #include <map>
 #include <string>
@@ -29,9 +34,9 @@ std::string dims(const std::vector<int64_t>& s) {
     return r + "]";
 }
 
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 // [SECTION] Spec side
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 
 // Layers that a TFLite graph has no operator for (it reshapes implicitly or has no dropout):
 // they are looked through when checking the wiring.
@@ -59,9 +64,9 @@ std::array<int, 4> same_pads(int64_t h, int64_t w, int kh, int kw, int stride) {
     return {t, l, b, r};
 }
 
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 // [SECTION] Layout conversion
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 
 // [O,kh,kw,I] -> [O,I,kh,kw]
 weights::Tensor ohwi_to_oihw(const TfliteTensor& t) {
@@ -89,9 +94,9 @@ weights::Tensor depthwise_to_c1hw(const TfliteTensor& t) {
     return r;
 }
 
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 // [SECTION] The walk
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 class Importer {
 public:
     Importer(const TfliteModel& m, const NetSpec& s, const std::string& name) : m_(m), s_(s), name_(name) {}

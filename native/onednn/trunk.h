@@ -19,7 +19,7 @@
 #include <memory>
 #include <string>
 #include <vector>
-#include "nets/net_spec.h"
+#include "nets/netspec.h"
 
 namespace catdog::onednn {
 

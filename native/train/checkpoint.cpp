@@ -2,7 +2,7 @@
 #include "train/checkpoint.h"
 
 #include <sstream>
-#include "train/atomic_write.h"
+#include "catdog/files.h"
 
 namespace catdog::train {
 

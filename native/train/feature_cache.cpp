@@ -1,4 +1,8 @@
 // train/feature_cache.cpp - stored trunk features per (photo, view), in RAM or mmapped.
+//
+// Index of this file:
+// [SECTION] FeatureStore
+// [SECTION] FeatureCache
 #include "train/feature_cache.h"
 #include "data/seed_mix.h"
 
@@ -18,9 +22,9 @@ constexpr int kViewEpochBase = 1 << 20;
 
 }  // namespace
 
-// ---------------------------------------------------------------------------------------------
-// FeatureStore
-// ---------------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
+// [SECTION] FeatureStore
+//-----------------------------------------------------------------------------
 FeatureStore::FeatureStore(int64_t rows, int64_t dim, const std::string& spill_path, size_t ram_limit)
     : rows_(rows), dim_(dim), path_(spill_path) {
     const size_t bytes = (size_t)rows * (size_t)dim * sizeof(float);
@@ -62,9 +66,9 @@ torch::Tensor FeatureStore::gather(const std::vector<int64_t>& rows) const {
     return out;
 }
 
-// ---------------------------------------------------------------------------------------------
-// FeatureCache
-// ---------------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
+// [SECTION] FeatureCache
+//-----------------------------------------------------------------------------
 FeatureCache::FeatureCache(const std::vector<data::Sample>& samples, int views, int64_t dim,
                            const std::string& spill_path, size_t ram_limit)
     : samples_(samples), views_(std::max(1, views)), have_view_(views_, false), ok_(samples.size(), 1),

@@ -7,7 +7,7 @@
 #include <torch/torch.h>
 #include "data/dataset.h"
 #include "data/loader.h"
-#include "train/atomic_write.h"
+#include "catdog/files.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
 #include "train/run.h"
@@ -92,7 +92,7 @@ EvalReport evaluate_folder(const std::string& run_dir, const std::string& data_d
     const bool own_folder = run.config.value("val_dir", std::string()).empty() &&
                             same_folder(data_dir, run.config.value("data", std::string())) && fs::exists(split_path);
     if (own_folder && !all_files) {
-        samples = data::split_from_json(nlohmann::json::parse(read_file(split_path))).val;
+        samples = read_split(run_dir).val;
         rep.used_val_split = true;
         rep.data_dir = data_dir;
     } else {
@@ -115,11 +115,9 @@ EvalReport evaluate_folder(const std::string& run_dir, const std::string& data_d
     if ((own_folder && !all_files) || (!val_dir.empty() && same_folder(data_dir, val_dir))) {
         // The run's own val split: refresh its per-photo results (the page's mistakes view).
         // The epoch is the number of rows metrics.csv holds.
-        int epoch = 0;
-        std::ifstream csv((fs::path(run_dir) / "metrics.csv").string());
-        for (std::string line; std::getline(csv, line);) epoch += !line.empty();
-        epoch = std::max(0, epoch - 1);
-        const std::string root = val_dir.empty() ? run.config.value("data", data_dir) : val_dir;
+        const int epoch = epochs_recorded(run_dir);
+        std::string root = val_photo_root(run);
+        if (root.empty()) root = data_dir;
         const std::string out = (fs::path(run_dir) / "val_results.json").string();
         try {
             write_file_atomic(out, val_results_json(r, samples, run.labels, root, epoch).dump(1) + "\n");

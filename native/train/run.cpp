@@ -2,7 +2,7 @@
 #include "train/run.h"
 
 #include <filesystem>
-#include "train/atomic_write.h"
+#include "catdog/files.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
 

@@ -1,9 +1,10 @@
 // train/run_info.cpp - reading a run folder's config.json back.
 #include "train/run_info.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
-#include "train/atomic_write.h"
+#include "catdog/files.h"
 #include "train/config.h"
 
 namespace fs = std::filesystem;
@@ -27,6 +28,38 @@ RunInfo read_run(const std::string& dir) {
     }
     if (r.labels.size() < 2) fail("config.json lists fewer than two labels");
     return r;
+}
+
+data::Split read_split(const std::string& dir) {
+    const std::string path = (fs::path(dir) / "split.json").string();
+    const std::string text = read_file(path);
+    try {
+        return data::split_from_json(nlohmann::json::parse(text));
+    } catch (const nlohmann::json::exception& e) {
+        throw std::runtime_error(path + ": not a catdog split (" + e.what() + ")");
+    }
+}
+
+std::string val_photo_root(const RunInfo& run) {
+    const std::string val_dir = run.config.value("val_dir", std::string());
+    return val_dir.empty() ? run.config.value("data", std::string()) : val_dir;
+}
+
+int epochs_recorded(const std::string& dir) {
+    // A header row, then one row per epoch (trainer.cpp writes it whole each epoch).
+    std::string text;
+    try {
+        text = read_file((fs::path(dir) / "metrics.csv").string());
+    } catch (const FileError&) {
+        return 0;
+    }
+    int rows = 0;
+    for (size_t at = 0; at < text.size();) {
+        const size_t end = std::min(text.find('\n', at), text.size());
+        rows += end > at;
+        at = end + 1;
+    }
+    return std::max(0, rows - 1);
 }
 
 }  // namespace catdog::train

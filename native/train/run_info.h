@@ -14,6 +14,7 @@
 #include <vector>
 #include <nlohmann/json.hpp>
 #include "catdog/transforms.h"
+#include "data/dataset.h"
 
 namespace catdog::train {
 
@@ -27,5 +28,16 @@ struct RunInfo {
 
 // Throws std::runtime_error "RUN: not a catdog run folder (...)" with the reason.
 RunInfo read_run(const std::string& dir);
+
+// The rest of the run folder, read with the same functions the trainer wrote it with, so that
+// train, eval, export and serve cannot disagree about a run.
+//
+// RUN/split.json: the photos and labels of each side. Throws one line naming the file.
+data::Split read_split(const std::string& dir);
+// The folder the val photos (and val_results.json's relative paths) live in: the run's
+// --val-dir, else its --data.
+std::string val_photo_root(const RunInfo& run);
+// The number of epochs metrics.csv records (0 without one).
+int epochs_recorded(const std::string& dir);
 
 }  // namespace catdog::train

@@ -1,12 +1,12 @@
 // train/trainer.cpp - the training loop, checkpoints and resume.
 //
-// Contents
-//   [Run state]     what a checkpoint records besides tensors (JSON)
-//   [Setup]         new run / resumed run -> a Session (model, optimizer, split, state)
-//   [Loop]          epochs, batches, stop requests, mid-epoch checkpoints
-//   [Cached epoch]  --cache-features: the head trains from stored trunk features
-//   [Epoch end]     validation, metrics.csv, best/last checkpoints
-//   [Finish]        model.ckpt, summary.json
+// Index of this file:
+// [SECTION] Run state: what a checkpoint records besides tensors (JSON)
+// [SECTION] Setup: new run / resumed run -> a Session (model, optimizer, split, state)
+// [SECTION] Epoch end: validation, metrics.csv, best/last checkpoints
+// [SECTION] Finish: model.ckpt, summary.json
+// [SECTION] Loop: epochs, batches, stop requests, mid-epoch checkpoints; the cached epoch (--cache-features)
+// [SECTION] Entry points: train_new, train_resume
 #include "train/trainer.h"
 
 #include <atomic>
@@ -21,11 +21,12 @@
 #include "data/loader.h"
 #include "nets/model.h"
 #include "nets/pretrained.h"
-#include "train/atomic_write.h"
+#include "catdog/files.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
 #include "train/feature_cache.h"
 #include "train/progress.h"
+#include "train/run_info.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -51,9 +52,9 @@ uint64_t mix(uint64_t a, uint64_t b) {
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// ---------------------------------------------------------------------------------------------
-// [Run state]
-// ---------------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
+// [SECTION] Run state: what a checkpoint records besides tensors (JSON)
+//-----------------------------------------------------------------------------
 json initial_state() {
     return {{"epoch", 0},          {"batch", 0},          {"loss_sum", 0.0},    {"loss_n", 0},
             {"epoch_images", 0},   {"epoch_secs", 0.0},   {"train_images", 0},  {"train_secs", 0.0},
@@ -84,9 +85,9 @@ struct Session {
     }
 };
 
-// ---------------------------------------------------------------------------------------------
-// [Setup]
-// ---------------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
+// [SECTION] Setup: new run / resumed run -> a Session (model, optimizer, split, state)
+//-----------------------------------------------------------------------------
 std::string default_out(const std::string& backbone) {
     std::time_t t = std::time(nullptr);
     char buf[32];
@@ -148,9 +149,9 @@ void print_header(const Session& s) {
     std::fflush(stdout);
 }
 
-// ---------------------------------------------------------------------------------------------
-// [Epoch end]
-// ---------------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
+// [SECTION] Epoch end: validation, metrics.csv, best/last checkpoints
+//-----------------------------------------------------------------------------
 void write_metrics_csv(const Session& s) {
     std::string csv = "epoch,train_loss,val_loss,val_acc,lr,img_s\n";
     char line[256];
@@ -233,9 +234,9 @@ void end_epoch(Session& s, int epoch, data::LoaderOptions lo) {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// [Finish]
-// ---------------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
+// [SECTION] Finish: model.ckpt, summary.json
+//-----------------------------------------------------------------------------
 void finish(Session& s) {
     write_metrics_csv(s);  // again: a kill may have come between the last checkpoint and the csv
     s.model->save(s.path("model.ckpt"));
@@ -267,9 +268,9 @@ void finish(Session& s) {
     std::fflush(stdout);
 }
 
-// ---------------------------------------------------------------------------------------------
-// [Loop]
-// ---------------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
+// [SECTION] Loop: epochs, batches, stop requests, mid-epoch checkpoints; the cached epoch (--cache-features)
+//-----------------------------------------------------------------------------
 // One optimisation step of the head (and any unfrozen layers) on a batch; returns the summed loss.
 double train_step(Session& s, const torch::Tensor& feats, const torch::Tensor& y) {
     auto loss = torch::nn::functional::cross_entropy(s.model->head(feats), y);
@@ -459,9 +460,9 @@ TrainResult run(Session& s) {
 
 }  // namespace
 
-// ---------------------------------------------------------------------------------------------
-// Entry points
-// ---------------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
+// [SECTION] Entry points: train_new, train_resume
+//-----------------------------------------------------------------------------
 TrainResult train_new(TrainConfig cfg) {
     validate(cfg);
     Session s;
@@ -521,10 +522,10 @@ TrainResult train_resume(const std::string& run_dir, const TrainConfig& override
     }
     try {
         s.cfg = config_from_json(json::parse(read_file(s.path("config.json"))));
-        s.split = data::split_from_json(json::parse(read_file(s.path("split.json"))));
     } catch (const json::exception& e) {
-        throw std::runtime_error(run_dir + ": damaged config.json/split.json (" + e.what() + ")");
+        throw std::runtime_error(run_dir + ": damaged config.json (" + e.what() + ")");
     }
+    s.split = read_split(run_dir);
     // Runtime settings may change on resume; the recipe may not.
     s.cfg.workers = overrides.workers;
     s.cfg.threads = overrides.threads;

@@ -1,6 +1,8 @@
 // weights/f32_sidecar.cpp - the <ckpt>.f32 sidecar: write, and map (format in the header).
 #include "weights/f32_sidecar.h"
 
+#include <cerrno>
+
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
@@ -10,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
+
+#include "catdog/files.h"
 
 namespace catdog::weights {
 namespace {
@@ -63,10 +67,11 @@ void write_f32_sidecar(const std::string& ckpt_path, const std::vector<RawTensor
         if (need == base) break;
         base = need;
     }
-    const std::string path = f32_sidecar_path(ckpt_path), tmp = path + ".tmp";
+    // Streamed (hundreds of MB): written to the temporary here, committed by the core.
+    const std::string path = f32_sidecar_path(ckpt_path), tmp = temp_path_for(path);
     {
         std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) throw std::runtime_error(tmp + ": cannot create");
+        if (!f) throw FileError(path, std::string("cannot write (") + std::strerror(errno) + ")");
         const uint64_t hlen = header.size();
         unsigned char len[8];
         for (int i = 0; i < 8; ++i) len[i] = (unsigned char)(hlen >> (8 * i));
@@ -83,15 +88,13 @@ void write_f32_sidecar(const std::string& ckpt_path, const std::vector<RawTensor
         }
         f.flush();
         if (!f) {
+            const int err = errno;
             f.close();
             std::remove(tmp.c_str());
-            throw std::runtime_error(tmp + ": write failed (disk full?)");
+            throw FileError(path, std::string("cannot write (") + std::strerror(err ? err : EIO) + ")");
         }
     }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": cannot rename " + tmp + " into place");
-    }
+    commit_file(tmp, path);
 }
 
 bool open_f32_sidecar(const std::string& ckpt_path, F32Sidecar& out) {

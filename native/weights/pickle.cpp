@@ -73,8 +73,8 @@ private:
 
     // --- heap and stack
     int32_t make(PyObj o) {
-        // Each object costs ~90 bytes, so the cap bounds a hostile pickle at ~25 MB of heap
-        // (issue 6 §2); torchvision state dicts need ~25 objects a tensor, < 50k in all.
+        // Each object costs ~90 bytes, so the cap bounds a hostile pickle at ~25 MB of heap;
+        // torchvision state dicts need ~25 objects a tensor, < 50k in all.
         constexpr size_t kMaxObjects = size_t(1) << 18;
         if (res_.heap.size() >= kMaxObjects) fail("pickle too large (over 262144 objects)");
         res_.heap.push_back(std::move(o));

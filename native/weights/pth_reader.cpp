@@ -1,11 +1,11 @@
 // weights/pth_reader.cpp - torchvision .pth (zip and legacy) -> WeightMap.
 //
-// Contents
-//   [Storages]   dtypes, where each storage's bytes live, float conversion
-//   [Tensors]    _rebuild_tensor(_v2) calls -> checked strided copies
-//   [Zip]        libzip over the in-memory file
-//   [Legacy]     the chain of pickles + raw storages
-//   [Entry]      read_pth / read_pth_bytes
+// Index of this file:
+// [SECTION] Storages: dtypes, where each storage's bytes live, float conversion
+// [SECTION] Tensors: _rebuild_tensor(_v2) calls -> checked strided copies
+// [SECTION] Zip: libzip over the in-memory file
+// [SECTION] Legacy: the chain of pickles + raw storages
+// [SECTION] Entry: read_pth / read_pth_bytes
 #include "weights/pth_reader.h"
 
 #include <zip.h>
@@ -24,7 +24,7 @@ namespace catdog::weights {
 namespace {
 
 //-----------------------------------------------------------------------------
-// [Storages]
+// [SECTION] Storages: dtypes, where each storage's bytes live, float conversion
 //-----------------------------------------------------------------------------
 
 enum class DType { F32, F64, F16, BF16, I64, I32, I16, I8, U8, Bool };
@@ -108,7 +108,7 @@ struct StorageSource {
 };
 
 //-----------------------------------------------------------------------------
-// [Tensors]
+// [SECTION] Tensors: _rebuild_tensor(_v2) calls -> checked strided copies
 //-----------------------------------------------------------------------------
 
 class Interpreter {
@@ -313,7 +313,7 @@ private:
 };
 
 //-----------------------------------------------------------------------------
-// [Zip]
+// [SECTION] Zip: libzip over the in-memory file
 //-----------------------------------------------------------------------------
 
 struct ZipCloser { void operator()(zip_t* z) const { if (z) zip_discard(z); } };
@@ -425,7 +425,7 @@ WeightMap read_zip(const uint8_t* data, size_t size, const std::string& name) {
 }
 
 //-----------------------------------------------------------------------------
-// [Legacy]
+// [SECTION] Legacy: the chain of pickles + raw storages
 //-----------------------------------------------------------------------------
 
 class LegacyStorages : public StorageSource {
@@ -512,7 +512,7 @@ WeightMap read_legacy(const uint8_t* data, size_t size, const std::string& name)
 }  // namespace
 
 //-----------------------------------------------------------------------------
-// [Entry]
+// [SECTION] Entry: read_pth / read_pth_bytes
 //-----------------------------------------------------------------------------
 
 PthFormat detect_pth_format(const uint8_t* data, size_t size, const std::string& name) {

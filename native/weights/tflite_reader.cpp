@@ -7,11 +7,11 @@
 // Verify() in the style of flatc's generated code, run through flatbuffers::Verifier before
 // any field is read.
 //
-// Contents
-//   [Schema]     field ids, enum names
-//   [Tables]     hand-declared tables + Verify()
-//   [Decode]     tensors (dequantized constants), operators + options
-//   [Entry]      read_tflite / read_tflite_bytes
+// Index of this file:
+// [SECTION] Schema: field ids, enum names
+// [SECTION] Tables: hand-declared tables + Verify()
+// [SECTION] Decode: tensors (dequantized constants), operators + options
+// [SECTION] Entry: read_tflite / read_tflite_bytes
 #include "weights/tflite_reader.h"
 
 #include <flatbuffers/flatbuffers.h>
@@ -20,6 +20,8 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+
+#include "catdog/files.h"
 
 namespace catdog::weights {
 namespace {
@@ -32,7 +34,7 @@ using flatbuffers::Verifier;
 using flatbuffers::voffset_t;
 
 //-----------------------------------------------------------------------------
-// [Schema]
+// [SECTION] Schema: field ids, enum names
 //-----------------------------------------------------------------------------
 
 // vtable slot of field id `id` (flatc's VT_* constants).
@@ -97,7 +99,7 @@ const TypeInfo kTypes[] = {
 const char* const kActivations[] = {"NONE", "RELU", "RELU_N1_TO_1", "RELU6", "TANH", "SIGN_BIT"};
 
 //-----------------------------------------------------------------------------
-// [Tables]
+// [SECTION] Tables: hand-declared tables + Verify()
 //-----------------------------------------------------------------------------
 
 // Helpers shared by the Verify() functions.
@@ -222,7 +224,7 @@ struct ModelTable : private Table {
 };
 
 //-----------------------------------------------------------------------------
-// [Decode]
+// [SECTION] Decode: tensors (dequantized constants), operators + options
 //-----------------------------------------------------------------------------
 
 class Decoder {
@@ -505,7 +507,7 @@ private:
 }  // namespace
 
 //-----------------------------------------------------------------------------
-// [Entry]
+// [SECTION] Entry: read_tflite / read_tflite_bytes
 //-----------------------------------------------------------------------------
 
 TfliteModel read_tflite_bytes(const uint8_t* data, size_t size, const std::string& name) {
@@ -523,14 +525,12 @@ TfliteModel read_tflite_bytes(const uint8_t* data, size_t size, const std::strin
 }
 
 TfliteModel read_tflite(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw WeightError(path, "cannot open file");
-    f.seekg(0, std::ios::end);
-    std::streamoff len = f.tellg();
-    if (len < 0) throw WeightError(path, "cannot read file");
-    f.seekg(0);
-    std::vector<uint8_t> buf(static_cast<size_t>(len));
-    if (len > 0 && !f.read(reinterpret_cast<char*>(buf.data()), len)) throw WeightError(path, "cannot read file");
+    std::vector<uint8_t> buf;
+    try {
+        buf = read_file<std::vector<uint8_t>>(path);
+    } catch (const FileError& e) {
+        throw WeightError(path, e.reason());
+    }
     return read_tflite_bytes(buf.data(), buf.size(), path);
 }
 

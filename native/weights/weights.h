@@ -32,7 +32,7 @@ struct WeightMap {
 
 // One line: "<file>: <reason>".
 // Reasons quote names read from the file (pickle globals, tensor names), so control
-// characters are written as \xNN: the message stays one line (issue 6).
+// characters are written as \xNN: the message stays one line.
 class WeightError : public std::runtime_error {
 public:
     WeightError(const std::string& file, const std::string& reason)

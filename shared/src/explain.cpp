@@ -1,10 +1,10 @@
 // explain.cpp - CAM, Grad-CAM and occlusion maps from activations the caller computed
 // (see catdog/explain.h), and the heat-map overlay.
 //
-// Contents
-//   [maps]       class_activation_map, grad_cam
-//   [occlusion]  the grid, the occluded input, the map
-//   [overlay]    bilinear upsampling (torch's align_corners=False) and colouring
+// Index of this file:
+// [SECTION] maps: class_activation_map, grad_cam
+// [SECTION] occlusion: the grid, the occluded input, the map
+// [SECTION] overlay: bilinear upsampling (torch's align_corners=False) and colouring
 #include "catdog/explain.h"
 
 #include <algorithm>
@@ -15,7 +15,7 @@
 namespace catdog {
 
 //-----------------------------------------------------------------------------
-// [maps]
+// [SECTION] maps: class_activation_map, grad_cam
 //-----------------------------------------------------------------------------
 namespace {
 
@@ -76,7 +76,7 @@ Plane grad_cam(const float* acts, const float* grads, int C, int H, int W, bool 
 }
 
 //-----------------------------------------------------------------------------
-// [occlusion]
+// [SECTION] occlusion: the grid, the occluded input, the map
 //-----------------------------------------------------------------------------
 OcclusionGrid occlusion_grid(int size, int patch, int stride) {
     if (size <= 0) throw std::invalid_argument("occlusion: input size must be positive, got " + std::to_string(size));
@@ -119,7 +119,7 @@ Plane occlusion_map(const OcclusionGrid& g, const std::vector<float>& scores, fl
 }
 
 //-----------------------------------------------------------------------------
-// [overlay]
+// [SECTION] overlay: bilinear upsampling (torch's align_corners=False) and colouring
 //-----------------------------------------------------------------------------
 namespace {
 

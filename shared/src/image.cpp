@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "catdog/files.h"
 #include "decoders.h"
 #include "exif.h"
 
@@ -112,15 +113,12 @@ Image decode_image_window(const uint8_t* data, size_t size, const std::string& n
 }
 
 Image load_image(const std::string& path, const DecodeOptions& opt) {
-    std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-    if (!f) throw DecodeError(path, "file", std::strerror(errno));
-    long n = -1;
-    if (std::fseek(f.get(), 0, SEEK_END) == 0) n = std::ftell(f.get());
-    if (n < 0 || std::fseek(f.get(), 0, SEEK_SET) != 0) throw DecodeError(path, "file", "cannot seek");
-    std::vector<uint8_t> bytes(static_cast<size_t>(n));
-    const size_t got = std::fread(bytes.data(), 1, bytes.size(), f.get());
-    if (std::ferror(f.get())) throw DecodeError(path, "file", std::string("read error: ") + std::strerror(errno));
-    bytes.resize(got);
+    std::vector<uint8_t> bytes;
+    try {
+        bytes = read_file<std::vector<uint8_t>>(path);
+    } catch (const FileError& e) {
+        throw DecodeError(path, "file", e.reason());  // callers skip a bad photo by this type
+    }
     return decode_image(bytes.data(), bytes.size(), path, opt);
 }
 

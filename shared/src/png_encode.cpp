@@ -8,6 +8,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "catdog/files.h"
 #include "catdog/grid.h"
 
 namespace catdog {
@@ -33,21 +34,7 @@ std::vector<uint8_t> encode_png(const Image& img) {
 
 void write_png(const std::string& path, const Image& img) {
     const std::vector<uint8_t> bytes = encode_png(img);
-    // Write beside the target, then rename: readers never see a half-written PNG.
-    const std::string tmp = path + ".tmp";
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw std::runtime_error(path + ": cannot write PNG: " + std::strerror(errno));
-    const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-    const int err = ok ? 0 : errno;
-    if (std::fclose(f) != 0 || !ok) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": cannot write PNG: " + std::strerror(err ? err : EIO));
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int e = errno;
-        std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": cannot write PNG: " + std::strerror(e));
-    }
+    write_file_atomic(path, bytes.data(), bytes.size());
 }
 
 }  // namespace catdog

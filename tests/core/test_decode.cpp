@@ -202,7 +202,7 @@ TEST_CASE("odd files match PIL: formats, CMYK, gray, alpha over white", "[decode
         const int d = compare_with_pil(img, *r, r->kind == "cmyk" || r->kind == "gray" ? tol : all);
         INFO(r->name << ": max |diff| " << d);
         if (r->kind == "cmyk" || r->kind == "gray")
-            CHECK(d <= 2);  // the issue allows a small tolerance; in practice these are exact
+            CHECK(d <= 2);  // a small tolerance is allowed; in practice these are exact
         else
             CHECK(d == 0);
     }

@@ -1,4 +1,4 @@
-// Hostile image headers (issue 6 §2): files that declare huge sizes, decompression bombs and
+// Hostile image headers: files that declare huge sizes, decompression bombs and
 // truncated streams must be refused early, with one DecodeError line, and without committing
 // memory. Every case runs in a forked child whose peak RSS (over an idle child's) is printed
 // and bounded (tests/fuzz/peak_memory.h); the inputs are generated here, from scratch or by

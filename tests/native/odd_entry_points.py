@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Issue 6 §5 (native part): every file of ../shared/datasets/odd through `catdog train`,
+"""Every file of ../shared/datasets/odd through `catdog train`,
 `predict`, `eval` and `featuremaps` gives the result odd.MANIFEST.tsv gives it.
 
   train        a flat folder of 300 + 300 dogs-vs-cats-3k photos (3 epochs) plus every odd file under a

@@ -25,7 +25,7 @@
 #include "catdog/image.h"
 #include "catdog/transforms.h"
 #include "nets/model.h"
-#include "nets/net_spec.h"
+#include "nets/netspec.h"
 #include "nets/pretrained.h"
 #include "test_paths.h"
 #include "weights/pth_reader.h"

@@ -4,6 +4,12 @@
 // the kernel grid, byte for byte; onnxruntime (the exported model.onnx) for the feature-map
 // values; decoded val crops for the sample grid; structure (size, axes, series colours) for
 // the curves. The CLI commands run as a user runs them (build/bin/catdog).
+//
+// Index of this file:
+// [SECTION] Kernels
+// [SECTION] Feature maps
+// [SECTION] Sample grid
+// [SECTION] Curves
 #include "test_export_util.h"  // first: torch before Catch (see there)
 #include <catch2/catch.hpp>
 
@@ -97,7 +103,7 @@ const uint8_t* px(const Image& img, int x, int y) { return &img.rgb[(size_t(y) *
 }  // namespace
 
 //-----------------------------------------------------------------------------
-// Kernels
+// [SECTION] Kernels
 //-----------------------------------------------------------------------------
 TEST_CASE("kernel grid is torchvision's make_grid(normalize=True) byte for byte", "[export][pictures]") {
     const std::string dir = work_dir("kernels_lib");
@@ -151,7 +157,7 @@ TEST_CASE("catdog kernels: the run's conv1 as torchvision draws it", "[export][p
 }
 
 //-----------------------------------------------------------------------------
-// Feature maps
+// [SECTION] Feature maps
 //-----------------------------------------------------------------------------
 TEST_CASE("catdog featuremaps: values are the model's activations; bad input is one line", "[export][pictures][cli]") {
     const std::string run = mobilenet_run("featuremaps_cli");
@@ -209,7 +215,7 @@ TEST_CASE("catdog featuremaps: values are the model's activations; bad input is 
 }
 
 //-----------------------------------------------------------------------------
-// Sample grid
+// [SECTION] Sample grid
 //-----------------------------------------------------------------------------
 TEST_CASE("catdog grid: tiles are val crops of photos from the folder, captioned", "[export][pictures][cli]") {
     const std::string dir = work_dir("grid_cli");
@@ -251,7 +257,7 @@ TEST_CASE("catdog grid: tiles are val crops of photos from the folder, captioned
 }
 
 //-----------------------------------------------------------------------------
-// Curves
+// [SECTION] Curves
 //-----------------------------------------------------------------------------
 TEST_CASE("plot: axes, ticks and every series drawn in its colour", "[export][pictures]") {
     exporter::PlotPanel loss{"Loss", "epoch", "cross-entropy", {}, true};

@@ -1,4 +1,4 @@
-// Hostile weight files (issue 6 §2): .pth and TFLite files whose sizes, offsets, strides,
+// Hostile weight files: .pth and TFLite files whose sizes, offsets, strides,
 // indices or lengths lie must be refused with one WeightError line naming the file, without
 // committing memory. tests/fuzz/make_hostile_weights.py writes the cases (and well-formed
 // controls, checked with torch.load there, that must load here) at test time; each is read

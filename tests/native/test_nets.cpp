@@ -8,6 +8,13 @@
 //     torchvision's AlexNet and gives the logits catdog computed.
 //
 // The fixtures are made at test time into $CATDOG_NETS_FIXTURES by the ctest fixtures.
+//
+// Index of this file:
+// [SECTION] Specs
+// [SECTION] AlexNet parity with torchvision
+// [SECTION] MobileNet V2 imported from TFLite vs. an independent NumPy float reference
+// [SECTION] Freezing, heads, checkpoints
+// [SECTION] The oneDNN trunk engine (onednn/trunk.h) against the same outside references
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -27,7 +34,7 @@
 #include "catdog/image.h"
 #include "catdog/transforms.h"
 #include "nets/model.h"
-#include "nets/net_spec.h"
+#include "nets/netspec.h"
 #include "nets/pretrained.h"
 #include "test_paths.h"
 #include "weights/pth_reader.h"
@@ -64,9 +71,9 @@ double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
 
 }  // namespace
 
-// ---------------------------------------------------------------------------------------
-// Specs
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
+// [SECTION] Specs
+//-----------------------------------------------------------------------------
 TEST_CASE("alexnet spec has torchvision's state_dict names and shapes, in order", "[nets][alexnet]") {
     const weights::WeightMap w = weights::read_pth(fixtures() + "/alexnet_zip.pth");
     const nets::NetSpec s = nets::make_spec("alexnet", 1000);
@@ -124,9 +131,9 @@ TEST_CASE("make_spec names the valid backbones on a bad one", "[nets]") {
                                                              "resnet18", "squeezenet1_1"}));
 }
 
-// ---------------------------------------------------------------------------------------
-// AlexNet parity with torchvision
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
+// [SECTION] AlexNet parity with torchvision
+//-----------------------------------------------------------------------------
 TEST_CASE("default init equals torchvision's alexnet() under the same seed", "[nets][alexnet]") {
     auto ref = load_dict(fixtures() + "/alexnet_ref.pt");
     torch::manual_seed(0);
@@ -178,9 +185,9 @@ TEST_CASE("loading refuses weights of another network, naming file and tensor", 
     CHECK_THROWS_WITH(m.load(w, true), Catch::Contains("features.3.weight") && Catch::Contains("[192,64,5,5]"));
 }
 
-// ---------------------------------------------------------------------------------------
-// MobileNet V2 imported from TFLite vs. an independent NumPy float reference
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
+// [SECTION] MobileNet V2 imported from TFLite vs. an independent NumPy float reference
+//-----------------------------------------------------------------------------
 TEST_CASE("mobilenet_v2 from TFLite classifies holdout-dev like the NumPy reference", "[nets][mobilenet]") {
     auto ref = load_dict(fixtures() + "/mobilenet_ref.pt");
     const torch::Tensor x = ref.at("input").toTensor();
@@ -311,9 +318,9 @@ TEST_CASE("TFLite import checks the graph against the spec", "[nets][mobilenet]"
                       Catch::Contains("classifier.1"));
 }
 
-// ---------------------------------------------------------------------------------------
-// Freezing, heads, checkpoints
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
+// [SECTION] Freezing, heads, checkpoints
+//-----------------------------------------------------------------------------
 TEST_CASE("freezing: head only, then the last K parameterised layers", "[nets]") {
     for (const char* backbone : {"alexnet", "mobilenet_v2"}) {
         INFO(backbone);
@@ -416,9 +423,9 @@ TEST_CASE("forward throughput", "[.bench]") {
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// The oneDNN trunk engine (onednn/trunk.h) against the same outside references
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
+// [SECTION] The oneDNN trunk engine (onednn/trunk.h) against the same outside references
+//-----------------------------------------------------------------------------
 TEST_CASE("onednn engine: alexnet logits match torchvision's", "[nets][alexnet][onednn]") {
     REQUIRE(Model::onednn_available());  // scripts/setup installs libdnnl-dev
     auto ref = load_dict(fixtures() + "/alexnet_ref.pt");

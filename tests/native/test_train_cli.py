@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`catdog train` / `predict` / `eval` end to end (issue 3 §1, §3-§7; issue 6 §3-§4).
+"""`catdog train` / `predict` / `eval` end to end.
 
   accuracy  the seed's recipe with mobilenet_v2 on dogs-vs-cats-3k, 2 epochs, seed 0:
             val acc >= 0.975, holdout-dev acc >= 0.95 (Python/PyTorch: 0.985 / 0.984);
@@ -187,7 +187,7 @@ def mode_accuracy(a):
 
 # ---------------------------------------------------------------------------------------------
 def mode_cache(a):
-    """--cache-features (issue 7 §2). The full 3k with mobilenet_v2, 2 epochs: val acc >= 0.975
+    """--cache-features. The full 3k with mobilenet_v2, 2 epochs: val acc >= 0.975
     like the full-augmentation run (the Python recipe: 0.985). A subset with the odd files, 5
     epochs, 1 random crop: the trunk passes over the training photos are exactly the 3 views,
     each corrupt file is reported once, and a run stopped in epoch 4 and resumed ends with the

@@ -4,6 +4,10 @@
 //   TFLite - Google's mobilenet_v2_1.0_224_quant.tflite from ../shared, against an
 //            independent Python reading (tests/reference/tflite_ref.py);
 //   hostile files (crafted, truncated, mutated) must give WeightError, never a crash.
+//
+// Index of this file:
+// [SECTION] .pth
+// [SECTION] TFLite
 #include <algorithm>
 #include <cstring>
 #include <fstream>
@@ -75,7 +79,7 @@ bool tflite_survives(const std::vector<uint8_t>& b) {
 }  // namespace
 
 //-----------------------------------------------------------------------------
-// .pth
+// [SECTION] .pth
 //-----------------------------------------------------------------------------
 
 TEST_CASE("read_pth: torchvision AlexNet state_dict, zip format, equals torch's tensors exactly", "[weights][pth]") {
@@ -165,7 +169,7 @@ TEST_CASE("read_pth: random byte mutations never crash", "[weights][pth][hostile
 }
 
 //-----------------------------------------------------------------------------
-// TFLite
+// [SECTION] TFLite
 //-----------------------------------------------------------------------------
 
 namespace {

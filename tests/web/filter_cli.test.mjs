@@ -147,7 +147,7 @@ await check('bad input: one line naming the file or option, non-zero exit', asyn
     [['--preset', 'sobel_x'], /--png, --npy or --json/],
     [['--weights', out('bad.json'), '--npy', out('x.npy')], /bad\.json: "weights" must be an array of C\*kh\*kw = 27 numbers/],
     [['--weights', out('notjson.json'), '--npy', out('x.npy')], /notjson\.json: not JSON/],
-    [['--weights', out('missing.json'), '--npy', out('x.npy')], /missing\.json: cannot read/],
+    [['--weights', out('missing.json'), '--npy', out('x.npy')], /missing\.json: cannot open \(No such file or directory\)/],
     [['--model', '/nonexistent-run', '--channel', '0', '--npy', out('x.npy')], /nonexistent-run/],
   ];
   for (const [argv, re] of cases) {

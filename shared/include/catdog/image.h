@@ -50,7 +50,7 @@ struct DecodeOptions {
 };
 
 // One line, "<name>: <format>: <reason>", e.g. "cat.1.jpg: JPEG: truncated stream".
-// Reasons can quote bytes of the file, so the message goes through one_line_text (issue 6).
+// Reasons can quote bytes of the file, so the message goes through one_line_text.
 class DecodeError : public std::runtime_error {
 public:
     DecodeError(const std::string& name, const std::string& format, const std::string& reason)

@@ -1,4 +1,4 @@
-// nets/mobilenet_v2_spec.cpp - MobileNet V2 (width 1.0, 224) as Google's TFLite graph
+// nets/mobilenet_v2.cpp - MobileNet V2 (width 1.0, 224) as Google's TFLite graph
 // mobilenet_v2_1.0_224_quant: BatchNorm folded into the convs (so every conv has a bias),
 // ReLU6, and TF 'SAME' padding, which is asymmetric for stride 2 (0 top/left, 1 bottom/right).
 // Names follow torchvision's mobilenet_v2 so a reader of either finds the same layer:

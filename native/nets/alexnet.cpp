@@ -1,4 +1,4 @@
-// nets/alexnet_spec.cpp - torchvision's AlexNet (models/alexnet.py), layer for layer, with
+// nets/alexnet.cpp - torchvision's AlexNet (models/alexnet.py), layer for layer, with
 // its state_dict names. Views are each conv's activation after its ReLU, named after the conv.
 #include "nets/layer_builders.h"
 

@@ -1,4 +1,4 @@
-// nets/net_spec.h - one description per network.
+// nets/netspec.h - one description per network.
 //
 // A NetSpec is the single source of truth for a backbone: its layers in order (a small DAG,
 // because MobileNet V2 has residual adds), their torchvision names, shapes and padding.

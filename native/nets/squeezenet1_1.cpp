@@ -1,4 +1,4 @@
-// nets/squeezenet1_1_spec.cpp - torchvision's SqueezeNet 1.1 (models/squeezenet.py), with its
+// nets/squeezenet1_1.cpp - torchvision's SqueezeNet 1.1 (models/squeezenet.py), with its
 // state_dict names. A fire module is squeeze (1x1) -> ReLU, then expand1x1 and expand3x3 side
 // by side on the squeezed map, their ReLUs concatenated along channels:
 //   features.N.squeeze / .expand1x1 / .expand3x3   the convs (views: after their ReLU)

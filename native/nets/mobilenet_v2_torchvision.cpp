@@ -1,5 +1,5 @@
-// nets/mobilenet_v2_torchvision_spec.cpp - torchvision's MobileNet V2 (models/mobilenetv2.py,
-// width 1.0), with its state_dict names. Unlike Google's TFLite graph (mobilenet_v2_spec.cpp)
+// nets/mobilenet_v2_torchvision.cpp - torchvision's MobileNet V2 (models/mobilenetv2.py,
+// width 1.0), with its state_dict names. Unlike Google's TFLite graph (mobilenet_v2.cpp)
 // it keeps BatchNorm after every conv and pads symmetrically:
 //   features.0.0 / .1 / .2               stem conv 3->32 stride 2, BN, ReLU6
 //   features.N.conv.0.0 / .1 / .2        expand 1x1 (t = 6) or the depthwise 3x3 (block 1)

@@ -1,4 +1,4 @@
-// nets/resnet18_spec.cpp - torchvision's ResNet-18 (models/resnet.py), with its state_dict names:
+// nets/resnet18.cpp - torchvision's ResNet-18 (models/resnet.py), with its state_dict names:
 //   conv1, bn1, relu, maxpool                      the stem (view conv1: after the ReLU)
 //   layerS.B.conv1 / bn1 / relu / conv2 / bn2      a BasicBlock (view layerS.B.conv1)
 //   layerS.B.downsample.0 / .1                     1x1 stride-2 conv + BN on the shortcut

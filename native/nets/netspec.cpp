@@ -1,13 +1,17 @@
-// nets/net_spec.cpp - what every NetSpec can answer about itself: parameters, views, shapes,
-// and the registry of backbones. The per-network layer lists live in <name>_spec.cpp.
-#include "nets/net_spec.h"
+// nets/netspec.cpp - what every NetSpec can answer about itself: parameters, views, shapes,
+// and the registry of backbones. The per-network layer lists live in nets/<name>.cpp.
+//
+// Index of this file:
+// [SECTION] Shape inference: the same arithmetic torch uses (floor division everywhere).
+// [SECTION] Registry
+#include "nets/netspec.h"
 
 #include <stdexcept>
 #include <string>
 
 namespace catdog::nets {
 
-// Defined in <name>_spec.cpp.
+// Defined in nets/<name>.cpp.
 NetSpec make_alexnet_spec(int num_classes);
 NetSpec make_mobilenet_v2_spec(int num_classes);
 NetSpec make_mobilenet_v2_torchvision_spec(int num_classes);
@@ -63,9 +67,9 @@ int NetSpec::find(const std::string& layer_name) const {
     return -1;
 }
 
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 // [SECTION] Shape inference: the same arithmetic torch uses (floor division everywhere).
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 void NetSpec::infer_shapes() {
     auto fail = [&](const Layer& l, const std::string& why) {
         throw std::logic_error(backbone + " spec, layer '" + l.name + "': " + why);
@@ -168,9 +172,9 @@ void NetSpec::infer_shapes() {
                                std::to_string(feature_dim) + " values");
 }
 
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 // [SECTION] Registry
-// ---------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 std::vector<std::string> backbone_names() {
     return {"alexnet", "mobilenet_v2", "mobilenet_v2_torchvision", "resnet18", "squeezenet1_1"};
 }
