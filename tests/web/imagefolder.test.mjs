@@ -4,7 +4,7 @@
 // that do not collide, and each photo with its own content type; the page classifies the
 // samples and the mistakes' photos as `catdog predict --json` does (the outside reference).
 //
-// Usage: node imagefolder.test.mjs --catdog BIN --web DIR --shared DIR --work DIR [--browser chromium|firefox]
+// Usage: node imagefolder.test.mjs --catdog BIN --web DIR --shared DIR --work DIR [--python PY] [--browser chromium|firefox]
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -37,7 +37,7 @@ const kaggle = path.join(args.shared, 'datasets/dogs-vs-cats-3k'), odd = path.jo
 const pick = (dir, re) => fs.readdirSync(dir).filter((f) => re.test(f)).sort().slice(0, 8).map((f) => path.join(dir, f));
 const classes = { cat: pick(kaggle, /^cat\./), dog: pick(kaggle, /^dog\./), other: pick(odd, /^notpet\./) };
 const plan = Object.entries(classes).flatMap(([c, files]) => files.map((f, i) => [f, path.join(data, c, `${i + 1}.png`)]));
-execFileSync('python3', ['-c', `
+execFileSync(args.python || '/usr/bin/python3', ['-c', `
 import json, os, sys
 from PIL import Image
 for src, dst in json.load(sys.stdin):
