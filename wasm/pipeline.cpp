@@ -68,13 +68,7 @@ void load_photo_rgba(Photo& p, const uint8_t* rgba, int w, int h, const std::str
     img.w = w;
     img.h = h;
     img.rgb.resize(size_t(w) * h * 3);
-    for (size_t i = 0, n = size_t(w) * h; i < n; ++i) {
-        int a = rgba[i * 4 + 3];
-        for (int c = 0; c < 3; ++c) {
-            int v = rgba[i * 4 + c];
-            img.rgb[i * 3 + c] = uint8_t(a == 255 ? v : (v * a + 255 * (255 - a) + 127) / 255);
-        }
-    }
+    composite_over_white(rgba, img.rgb.data(), size_t(w) * h);
     p.browser_decoded = true;
     prepare(p, std::move(img), name, spec, t);
 }

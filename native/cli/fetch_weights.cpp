@@ -17,11 +17,11 @@ struct FetchArgs {
     bool list = false;
 };
 
-fetch::Progress progress_mode(const std::string& p) {
-    if (p == "auto") return fetch::Progress::Auto;
-    if (p == "bar") return fetch::Progress::Bar;
-    if (p == "lines") return fetch::Progress::Lines;
-    if (p == "none") return fetch::Progress::None;
+ProgressMode progress_mode(const std::string& p) {
+    if (p == "auto") return ProgressMode::Auto;
+    if (p == "bar") return ProgressMode::Bar;
+    if (p == "lines") return ProgressMode::Lines;
+    if (p == "none") return ProgressMode::None;
     throw Failure("--progress must be auto, bar, lines or none");
 }
 

@@ -12,4 +12,11 @@ inline uint64_t splitmix64(uint64_t x) {
     return x ^ (x >> 31);
 }
 
+// Two words into one seed, e.g. (run seed, epoch << 32 | batch) for a batch's dropout masks.
+// The offset keeps the draws of runs written before this helper existed, so they still resume
+// bit for bit.
+inline uint64_t mix2(uint64_t a, uint64_t b) {
+    return splitmix64(a * 0x9e3779b97f4a7c15ull + b + 0xc4f46be25a6a6404ull);
+}
+
 }  // namespace catdog::data

@@ -22,12 +22,6 @@ using nets::Op;
 //-----------------------------------------------------------------------------
 namespace {
 
-// The layer feeding input k of layer i (-1: the image).
-int input_index(const NetSpec& spec, int i, size_t k = 0) {
-    const Layer& L = spec.layers[size_t(i)];
-    return L.inputs.empty() ? i - 1 : L.inputs.at(k);
-}
-
 std::vector<int64_t> batch1(const std::vector<int64_t>& shape) {
     std::vector<int64_t> s{1};
     s.insert(s.end(), shape.begin(), shape.end());
@@ -51,13 +45,13 @@ std::vector<int> explain_layers(const NetSpec& spec) {
 
 int cam_layer(const NetSpec& spec) {
     if (spec.head_layer < 0 || spec.layers[size_t(spec.head_layer)].op != Op::Linear) return -1;
-    int f = input_index(spec, spec.head_layer);
+    int f = spec.input_of(spec.head_layer);
     if (f < 0 || spec.layers[size_t(f)].op != Op::Flatten) return -1;
-    int p = input_index(spec, f);
+    int p = spec.input_of(f);
     if (p < 0 || spec.layers[size_t(p)].op != Op::AdaptiveAvgPool || spec.layers[size_t(p)].out_h != 1 ||
         spec.layers[size_t(p)].out_w != 1)
         return -1;
-    int v = input_index(spec, p);
+    int v = spec.input_of(p);
     if (v < 0 || spec.layers[size_t(v)].view.empty() || spec.layers[size_t(v)].out_shape.size() != 3) return -1;
     return v;
 }
@@ -170,7 +164,7 @@ private:
     void layer(int i, int first) {
         const Layer& L = spec_.layers[size_t(i)];
         const std::string& dy = grad_[size_t(i)];
-        const int j = input_index(spec_, i);
+        const int j = spec_.input_of(i);
         if (j < first && L.op != Op::Add && L.op != Op::Concat) return;  // nothing below is needed
         const std::vector<int64_t> in_shape = j >= 0 ? spec_.layers[size_t(j)].out_shape : std::vector<int64_t>{};
         switch (L.op) {
@@ -251,8 +245,8 @@ private:
             break;
         }
         case Op::Add:  // both branches get the whole gradient
-            accumulate(input_index(spec_, i, 0), first, dy);
-            accumulate(input_index(spec_, i, 1), first, dy);
+            accumulate(spec_.input_of(i, 0), first, dy);
+            accumulate(spec_.input_of(i, 1), first, dy);
             break;
         case Op::Concat: {  // each input gets its channels' slice of the gradient
             std::vector<int64_t> sizes;

@@ -122,7 +122,7 @@ std::map<std::string, std::vector<float>> calibrate_linears(nets::Model& model, 
     for (size_t i = 0; i < spec.layers.size(); ++i) {
         const nets::Layer& L = spec.layers[i];
         if (L.op != nets::Op::Linear || L.out_ch * L.in_ch < onnx.quantize_min_elements) continue;
-        const int from = L.inputs.empty() ? int(i) - 1 : L.inputs.at(0);
+        const int from = spec.input_of(int(i));
         torch::Tensor x = from < 0 ? photos : model.run_to(photos, from);
         torch::Tensor m = x.flatten(1).to(torch::kCPU, torch::kFloat).mean(0).contiguous();
         means[L.name] = std::vector<float>(m.data_ptr<float>(), m.data_ptr<float>() + m.numel());
@@ -175,8 +175,7 @@ ExportResult export_run(const std::string& run_dir, const ExportOptions& opt_in)
                 const nets::NetSpec& spec = model->spec();
                 if (opt.imagenet.classes > 0) {  // the ImageNet head reads the new head's input
                     torch::NoGradGuard no_grad;
-                    const nets::Layer& H = spec.layers.at(size_t(spec.head_layer));
-                    const int from = H.inputs.empty() ? spec.head_layer - 1 : H.inputs.at(0);
+                    const int from = spec.input_of(spec.head_layer);
                     torch::Tensor m = model->run_to(photos, from).flatten(1).to(torch::kCPU, torch::kFloat).mean(0).contiguous();
                     opt.linear_input_mean["imagenet"] = std::vector<float>(m.data_ptr<float>(), m.data_ptr<float>() + m.numel());
                 }

@@ -257,18 +257,16 @@ void build_onnx(const NetSpec& spec, const ParamLookup& params, const OnnxOption
     std::vector<std::vector<int64_t>> in_shape(n);
     auto input_of = [&](size_t i, size_t k) -> std::string {
         const Layer& L = spec.layers[i];
-        if (L.inputs.empty()) {
-            if (k != 0) throw std::runtime_error("ONNX export: layer " + L.name + " needs inputs");
-            return i == 0 ? std::string("input") : tname[i - 1];
-        }
-        int j = L.inputs.at(k);
+        if (k >= std::max<size_t>(1, L.inputs.size()))
+            throw std::runtime_error("ONNX export: layer " + L.name + " needs inputs");
+        const int j = spec.input_of(int(i), k);
+        if (i == 0 && j == -1) return std::string("input");
         if (j < 0 || size_t(j) >= i)
             throw std::runtime_error("ONNX export: layer " + L.name + " has a bad input index");
         return tname[size_t(j)];
     };
     auto shape_of_input = [&](size_t i) -> std::vector<int64_t> {
-        const Layer& L = spec.layers[i];
-        int j = L.inputs.empty() ? int(i) - 1 : L.inputs[0];
+        const int j = spec.input_of(int(i));
         if (j < 0) return {3, S, S};
         return spec.layers[size_t(j)].out_shape;
     };

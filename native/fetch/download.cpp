@@ -2,7 +2,7 @@
 //
 // Index of this file:
 // [SECTION] Hashing: sha256 (OpenSSL EVP), prefix matching
-// [SECTION] Progress: a bar on a TTY, plain lines otherwise
+// [SECTION] Progress: the core's display, on stderr
 // [SECTION] Transfer: one HTTP request appending to <out>.part
 // [SECTION] Download: retries, resume, verify, rename
 #include "fetch/download.h"
@@ -23,10 +23,12 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "catdog/files.h"
+#include "catdog/progress.h"
 
 namespace fs = std::filesystem;
 
@@ -75,78 +77,38 @@ std::string default_cache_dir() {
 namespace {
 
 //-----------------------------------------------------------------------------
-// [SECTION] Progress: a bar on a TTY, plain lines otherwise
+// [SECTION] Progress: the core's display, on stderr
 //-----------------------------------------------------------------------------
 
-std::string human(double bytes) {
-    char b[32];
-    if (bytes >= 1e9) std::snprintf(b, sizeof b, "%.2f GB", bytes / 1e9);
-    else if (bytes >= 1e6) std::snprintf(b, sizeof b, "%.1f MB", bytes / 1e6);
-    else if (bytes >= 1e3) std::snprintf(b, sizeof b, "%.1f kB", bytes / 1e3);
-    else std::snprintf(b, sizeof b, "%.0f B", bytes);
-    return b;
-}
-
+// Feeds the core's progress display (catdog/progress.h) on stderr: stdout is the path printed.
+// The total is known only once the server answered, so the display starts then.
 class ProgressView {
 public:
     ProgressView(const DownloadOptions& o, std::string label) : opt_(o), label_(std::move(label)) {
-        mode_ = o.progress;
-        if (mode_ == Progress::Auto) mode_ = isatty(STDERR_FILENO) ? Progress::Bar : Progress::Lines;
-        start_ = last_ = std::chrono::steady_clock::now();
+        start_ = std::chrono::steady_clock::now();
     }
     void begin(uint64_t resume_from) { base_ = resume_from; }
     // `done`, `total`: whole-file bytes (total 0 = unknown).
     void update(uint64_t done, uint64_t total, bool final = false) {
         if (opt_.on_progress) { opt_.on_progress(done, total); return; }
-        auto now = std::chrono::steady_clock::now();
-        double dt = std::chrono::duration<double>(now - start_).count();
-        double rate = dt > 0 ? static_cast<double>(done - std::min(done, base_)) / dt : 0;
-        if (mode_ == Progress::Bar) {
-            if (!final && now - last_ < std::chrono::milliseconds(100)) return;
-            last_ = now;
-            char line[256];
-            if (total > 0) {
-                double frac = std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
-                int filled = static_cast<int>(frac * 30);
-                std::string bar = std::string(filled, '#') + std::string(30 - filled, '.');
-                double eta = rate > 0 ? static_cast<double>(total - std::min(done, total)) / rate : 0;
-                std::snprintf(line, sizeof line, "\r%s %3d%% [%s] %s / %s  %s/s  ETA %ds ", label_.c_str(),
-                              static_cast<int>(frac * 100), bar.c_str(), human(static_cast<double>(done)).c_str(),
-                              human(static_cast<double>(total)).c_str(), human(rate).c_str(), static_cast<int>(eta));
-            } else {
-                std::snprintf(line, sizeof line, "\r%s %s  %s/s ", label_.c_str(), human(static_cast<double>(done)).c_str(),
-                              human(rate).c_str());
-            }
-            std::fputs(line, stderr);
-            if (final) std::fputs("\n", stderr);
-            std::fflush(stderr);
-        } else if (mode_ == Progress::Lines) {
-            // One line per 10 % (or per 10 s when the size is unknown), plus the last one.
-            int step = total > 0 ? static_cast<int>(10.0 * static_cast<double>(done) / static_cast<double>(total)) : 0;
-            bool due = total > 0 ? step > last_step_ : now - last_ > std::chrono::seconds(10);
-            if (!due && !final) return;
-            if (done == last_done_) return;  // e.g. 100 % already shown
-            last_step_ = step;
-            last_ = now;
-            last_done_ = done;
-            if (total > 0)
-                std::fprintf(stderr, "%s: %d%% (%s of %s, %s/s)\n", label_.c_str(),
-                             static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total)),
-                             human(static_cast<double>(done)).c_str(), human(static_cast<double>(total)).c_str(),
-                             human(rate).c_str());
-            else
-                std::fprintf(stderr, "%s: %s\n", label_.c_str(), human(static_cast<double>(done)).c_str());
+        if (!shown_ || total != total_) {
+            if (shown_) shown_->finish();
+            ProgressOptions po{label_, int64_t(total), int64_t(base_), opt_.progress, stderr, true};
+            shown_.emplace(std::move(po));
+            total_ = total;
         }
+        const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        const double rate = dt > 0 ? double(done - std::min(done, base_)) / dt : 0;
+        shown_->update(int64_t(done), rate, "", final);
+        if (final) shown_->finish();
     }
 
 private:
     const DownloadOptions& opt_;
     std::string label_;
-    Progress mode_;
-    uint64_t base_ = 0;
-    int last_step_ = -1;
-    uint64_t last_done_ = UINT64_MAX;
-    std::chrono::steady_clock::time_point start_, last_;
+    uint64_t base_ = 0, total_ = 0;
+    std::optional<Progress> shown_;
+    std::chrono::steady_clock::time_point start_;
 };
 
 //-----------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include "catdog/progress.h"
 
 namespace catdog::fetch {
 
@@ -18,14 +19,13 @@ public:
     explicit FetchError(const std::string& msg) : std::runtime_error(msg) {}
 };
 
-enum class Progress { Auto, Bar, Lines, None };  // Auto: a bar on a TTY (stderr), else plain lines
 
 struct DownloadOptions {
     std::string url;
     std::string out;                  // final path; "<out>.part" while downloading
     std::string sha256;               // full 64 hex digits or a prefix (>= 8); empty: no check
     uint64_t expected_size = 0;       // 0: unknown; else a mismatch is an error
-    Progress progress = Progress::Auto;
+    ProgressMode progress = ProgressMode::Auto;  // Auto: a bar when stderr is a terminal
     long connect_timeout_s = 30;
     long low_speed_timeout_s = 60;    // abort when below 1 byte/s for this long
     int retries = 3;                  // resumes after a dropped connection before giving up

@@ -23,8 +23,8 @@ Conv1Info conv1_info(const NetSpec& spec) {
     // BatchNorm or pool in between leaves "none": the map shown is then not conv1's alone).
     for (size_t i = size_t(c1) + 1; i < spec.layers.size(); ++i) {
         const Layer& A = spec.layers[i];
-        const bool reads = A.inputs.empty() ? int(i) - 1 == c1
-                                            : std::find(A.inputs.begin(), A.inputs.end(), c1) != A.inputs.end();
+        const std::vector<int> in = spec.inputs_of(int(i));
+        const bool reads = std::find(in.begin(), in.end(), c1) != in.end();
         if (!reads) continue;
         if (A.op == Op::Relu || A.op == Op::Relu6) {
             info.activation = A.op == Op::Relu ? "relu" : "relu6";

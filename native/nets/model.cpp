@@ -108,21 +108,15 @@ torch::Tensor Model::run(const torch::Tensor& x, int from, int to, bool train, T
     const int n = to - from + 1;
     std::vector<torch::Tensor> out(n);
     std::vector<int> last_use(n, -1);
-    auto input_list = [&](int i) {
-        std::vector<int> in = spec_.layers[i].inputs;
-        if (in.empty()) in.push_back(i - 1);
-        return in;
-    };
     for (int i = from; i <= to; ++i)
-        for (int j : input_list(i))
+        for (int j : spec_.inputs_of(i))
             if (j >= from) last_use[j - from] = i;
     const torch::Tensor* prev = &x;
 
     for (int i = from; i <= to; ++i) {
         const Layer& l = spec_.layers[i];
         auto input = [&](int k) -> const torch::Tensor& {
-            const std::vector<int> in = input_list(i);
-            const int j = in.at(k);
+            const int j = spec_.input_of(i, size_t(k));
             if (j == from - 1 && k == 0 && l.inputs.empty()) return x;
             if (j < from) throw std::logic_error("layer '" + l.name + "' reads a layer outside the range run");
             return out[j - from];

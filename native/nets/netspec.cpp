@@ -43,8 +43,18 @@ std::vector<ParamInfo> NetSpec::params() const {
 
 int NetSpec::bn_owner(int layer) const {
     if (layer < 0 || layer >= (int)layers.size() || layers[layer].op != Op::BatchNorm) return -1;
-    const Layer& l = layers[layer];
-    return l.inputs.empty() ? layer - 1 : l.inputs[0];
+    return input_of(layer);
+}
+
+std::vector<int> NetSpec::inputs_of(int i) const {
+    const Layer& l = layers.at(size_t(i));
+    return l.inputs.empty() ? std::vector<int>{i - 1} : l.inputs;
+}
+
+int NetSpec::input_of(int i, size_t k) const {
+    const Layer& l = layers.at(size_t(i));
+    if (l.inputs.empty() && k == 0) return i - 1;
+    return l.inputs.at(k);
 }
 
 std::vector<int> NetSpec::backbone_param_layers() const {

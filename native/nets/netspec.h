@@ -34,7 +34,7 @@ enum class Op {
 struct Layer {
     std::string name;         // torchvision module path, e.g. "features.0"; params: name + ".weight"/".bias"
     Op op = Op::Relu;
-    std::vector<int> inputs;  // indices into NetSpec::layers; empty = previous layer (or the image)
+    std::vector<int> inputs;  // indices into NetSpec::layers; empty = previous layer (inputs_of)
     int in_ch = 0, out_ch = 0;          // Conv channels; Linear in/out features
     int kh = 0, kw = 0, stride = 1, groups = 1;
     std::array<int, 4> pad{0, 0, 0, 0};  // top, left, bottom, right (TF 'SAME' is asymmetric)
@@ -78,6 +78,9 @@ struct NetSpec {
     // malformed spec (bad input index, channel mismatch).
     void infer_shapes();
     int find(const std::string& layer_name) const;  // -1 if absent
+    // The layers layer i reads: its `inputs`, or {i - 1} when they are empty (-1 is the image).
+    std::vector<int> inputs_of(int i) const;
+    int input_of(int i, size_t k = 0) const;  // inputs_of(i).at(k)
 };
 
 // The registry: "alexnet" | "mobilenet_v2" (TFLite layout) | "mobilenet_v2_torchvision" |

@@ -44,11 +44,9 @@ bool is_passthrough(Op op) { return op == Op::Flatten || op == Op::Dropout; }
 
 // The spec layers feeding layer i, with pass-through layers looked through. -1 = the image.
 std::vector<int> spec_inputs(const NetSpec& s, int i) {
-    std::vector<int> raw = s.layers[i].inputs;
-    if (raw.empty()) raw.push_back(i - 1);
+    std::vector<int> raw = s.inputs_of(i);
     for (int& j : raw)
-        while (j >= 0 && is_passthrough(s.layers[j].op))
-            j = s.layers[j].inputs.empty() ? j - 1 : s.layers[j].inputs[0];
+        while (j >= 0 && is_passthrough(s.layers[j].op)) j = s.input_of(j);
     return raw;
 }
 

@@ -462,7 +462,8 @@ Trunk::Plan& Trunk::plan_for(int64_t n, int last) {
     Value x{plan->input, false};
     for (int i = 0; i <= last; ++i) {
         const Layer& l = spec_.layers[i];
-        const Value& in = l.inputs.empty() ? (i == 0 ? x : out[i - 1]) : out[l.inputs[0]];
+        const int from = spec_.input_of(i);
+        const Value& in = from < 0 ? x : out[size_t(from)];
         // A BatchNorm right after a conv is folded into it (supports() checked that nothing
         // else reads the conv); then an activation right after a conv/linear (or its
         // BatchNorm) that nothing else reads becomes its post-op.

@@ -19,13 +19,14 @@
 #include <torch/torch.h>
 #include "data/dataset.h"
 #include "data/loader.h"
+#include "data/seed_mix.h"
 #include "nets/model.h"
 #include "nets/pretrained.h"
 #include "catdog/files.h"
+#include "catdog/progress.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
 #include "train/feature_cache.h"
-#include "train/progress.h"
 #include "train/run_info.h"
 
 namespace fs = std::filesystem;
@@ -41,13 +42,6 @@ std::atomic<int> g_stop_signal{0};
 extern "C" void on_sigint(int sig) {
     g_stop_signal = sig;
     std::signal(sig, SIG_DFL);
-}
-
-uint64_t mix(uint64_t a, uint64_t b) {
-    uint64_t x = a * 0x9e3779b97f4a7c15ull + b + 0x632be59bd9b4e019ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
 }
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
@@ -300,8 +294,11 @@ double epoch_rate(const Session& s) {
     const double es = s.st["epoch_secs"].get<double>();
     return es > 0 ? s.st["epoch_images"].get<double>() / es : 0.0;
 }
-double running_loss(const Session& s) {
-    return s.st["loss_n"].get<int64_t>() ? s.st["loss_sum"].get<double>() / s.st["loss_n"].get<double>() : NAN;
+std::string loss_text(const Session& s) {  // the running mean, for the progress bar
+    if (!s.st["loss_n"].get<int64_t>()) return "";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "loss %.4f", s.st["loss_sum"].get<double>() / s.st["loss_n"].get<double>());
+    return buf;
 }
 
 TrainResult run(Session& s) {
@@ -368,13 +365,13 @@ TrainResult run(Session& s) {
             double view_secs = 0;  // trunk time: counted as training time once the bar is done
             for (int v = 0; v < views; ++v) {
                 if (cache.has_view(v) || (epoch < views && v != epoch)) continue;
-                Progress pb("features: view " + std::to_string(v + 1) + "/" + std::to_string(views) + " (" +
-                                FeatureCache::view_name(v) + ")", ntrain);
+                Progress pb(ProgressOptions{"features: view " + std::to_string(v + 1) + "/" + std::to_string(views) + " (" +
+                                FeatureCache::view_name(v) + ")", ntrain});
                 const auto t0 = Clock::now();
                 const bool done = cache.ensure_view(
                     v, *s.model, lo, [&](const data::FailedSample& f) { s.report(f, s.split.train[f.index].path); },
                     [&](int64_t n) {
-                        pb.update(n, (double)n / std::max(1e-9, seconds_since(t0)), NAN);
+                        pb.update(n, (double)n / std::max(1e-9, seconds_since(t0)));
                         return g_stop_signal == 0;
                     });
                 pb.finish();
@@ -387,7 +384,7 @@ TrainResult run(Session& s) {
             }
             const std::vector<size_t> order = data::shuffled_order(ntrain, cfg.seed, epoch);
             const int64_t bs = cfg.batch_size, num_batches = (ntrain + bs - 1) / bs;
-            Progress bar(title, ntrain, std::min<int64_t>(first * bs, ntrain));
+            Progress bar(ProgressOptions{title, ntrain, std::min<int64_t>(first * bs, ntrain)});
             for (int64_t b = first; b < num_batches; ++b) {
                 const auto t0 = Clock::now();
                 std::vector<size_t> idx(order.begin() + b * bs, order.begin() + std::min(ntrain, (b + 1) * bs));
@@ -401,7 +398,7 @@ TrainResult run(Session& s) {
                     n = y.size(0);
                 }
                 count_batch(s, b, n, loss_sum, seconds_since(t0));
-                bar.update(std::min<int64_t>((b + 1) * bs, ntrain), epoch_rate(s), running_loss(s));
+                bar.update(std::min<int64_t>((b + 1) * bs, ntrain), epoch_rate(s), loss_text(s));
                 if (after_batch(b, num_batches)) {
                     bar.finish();
                     add_train_time(s, view_secs);
@@ -412,7 +409,7 @@ TrainResult run(Session& s) {
             add_train_time(s, view_secs);
         } else {
             data::Loader loader(s.split.train, data::shuffled_order(ntrain, cfg.seed, epoch), lo, first);
-            Progress bar(title, ntrain, std::min<int64_t>(first * cfg.batch_size, ntrain));
+            Progress bar(ProgressOptions{title, ntrain, std::min<int64_t>(first * cfg.batch_size, ntrain)});
             data::Batch b;
             for (;;) {
                 auto t0 = Clock::now();
@@ -422,7 +419,7 @@ TrainResult run(Session& s) {
                 double loss_sum = 0;
                 if (n > 0) {
                     // Dropout masks come from (seed, epoch, batch): the same after a resume.
-                    torch::manual_seed(mix(cfg.seed, (uint64_t)epoch << 32 | (uint64_t)b.number));
+                    torch::manual_seed(data::mix2(cfg.seed, (uint64_t)epoch << 32 | (uint64_t)b.number));
                     auto x = b.images.to(s.device, true).contiguous(torch::MemoryFormat::ChannelsLast);
                     auto y = b.labels.to(s.device, true);
                     torch::Tensor feats;
@@ -435,7 +432,7 @@ TrainResult run(Session& s) {
                     loss_sum = train_step(s, feats, y);
                 }
                 count_batch(s, b.number, n, loss_sum, seconds_since(t0));
-                bar.update(std::min<int64_t>((b.number + 1) * cfg.batch_size, ntrain), epoch_rate(s), running_loss(s));
+                bar.update(std::min<int64_t>((b.number + 1) * cfg.batch_size, ntrain), epoch_rate(s), loss_text(s));
                 if (after_batch(b.number, loader.num_batches())) {
                     bar.finish();
                     return stopped(g_stop_signal != 0);

@@ -26,8 +26,5 @@ Image decode_webp(const uint8_t* data, size_t size, const std::string& name, con
 void check_dimensions(long long w, long long h, const std::string& name, const char* format,
                       const DecodeOptions& opt);
 
-// RGBA8 (straight alpha) -> RGB8 over an opaque white background, rounded exactly like PIL 9.4's
-// Image.alpha_composite(white, im). `n` pixels; `dst` may alias `src` (it writes behind it).
-void composite_over_white(const uint8_t* rgba, uint8_t* rgb, size_t n);
 
 }  // namespace catdog::detail

@@ -52,6 +52,8 @@ void check_dimensions(long long w, long long h, const std::string& name, const c
                               std::to_string(opt.max_pixels) + " pixels");
 }
 
+}  // namespace detail
+
 void composite_over_white(const uint8_t* rgba, uint8_t* rgb, size_t n) {
     // round((c*a + 255*(255-a)) / 255): the same bytes as PIL's alpha_composite onto white.
     for (size_t i = 0; i < n; ++i, rgba += 4, rgb += 3) {
@@ -62,8 +64,6 @@ void composite_over_white(const uint8_t* rgba, uint8_t* rgb, size_t n) {
         rgb[2] = uint8_t((b * a + bg) / 255u);
     }
 }
-
-}  // namespace detail
 
 namespace {
 

@@ -91,7 +91,7 @@ DownloadOptions opts(const std::string& url, const std::string& out, const std::
     o.url = url;
     o.out = out;
     o.sha256 = sha;
-    o.progress = Progress::None;
+    o.progress = catdog::ProgressMode::None;
     o.retries = 0;
     o.connect_timeout_s = 10;
     o.low_speed_timeout_s = 10;

@@ -87,4 +87,9 @@ using WindowFn = std::function<PixelRect(int w, int h)>;
 Image decode_image_window(const uint8_t* data, size_t size, const std::string& name,
                           const WindowFn& window, const DecodeOptions& opt = {});
 
+// RGBA8 (straight alpha) -> RGB8 over an opaque white background, rounded exactly like PIL 9.4's
+// Image.alpha_composite(white, im): every decoder and the page's browser-decoded pixels use it.
+// `n` pixels; `rgb` may alias `rgba` (it writes behind it).
+void composite_over_white(const uint8_t* rgba, uint8_t* rgb, size_t n);
+
 }  // namespace catdog
