@@ -17,7 +17,11 @@ struct Command {
     std::function<void(CLI::App&)> setup;       // add options and a callback to the subcommand
 };
 
-std::vector<Command>& registry();
+// Every registered subcommand (one list per program: inline, so each binary has one).
+inline std::vector<Command>& registry() {
+    static std::vector<Command> r;
+    return r;
+}
 
 struct RegisterCommand {
     explicit RegisterCommand(Command c) { registry().push_back(std::move(c)); }

@@ -18,7 +18,7 @@
 // Presets run at stride 1 with 'SAME' padding, no bias and no activation.
 //
 // No LibTorch: the small `catdog` (lite/main.cpp) answers this command itself; the weights come
-// from the run's mmapped model.ckpt.f32, or model.ckpt read by weights/pth_reader.h.
+// from the run's model.ckpt, mapped in place by weights/pth_reader.h.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -37,7 +37,6 @@
 #include "cli/npy.h"
 #include "nets/conv1.h"
 #include "train/run_info.h"
-#include "weights/f32_sidecar.h"
 #include "weights/pth_reader.h"
 
 namespace fs = std::filesystem;
@@ -67,18 +66,11 @@ Filter from_run(const std::string& dir, int k) {
 
     std::vector<float> w, b;
     std::vector<int64_t> wshape;
-    weights::F32Sidecar side;
-    if (weights::open_f32_sidecar(ckpt, side)) {
-        for (const auto& t : side.tensors) {
-            const int64_t n = std::accumulate(t.shape.begin(), t.shape.end(), int64_t(1), std::multiplies<>());
-            if (t.name == c1.weight) wshape = t.shape, w.assign(t.data, t.data + n);
-            if (t.name == c1.bias) b.assign(t.data, t.data + n);
-        }
-    } else {
-        const weights::WeightMap m = weights::read_pth(ckpt);
-        const weights::Tensor& t = m.at(c1.weight);
-        wshape = t.shape, w = t.data;
-        if (!c1.bias.empty()) b = m.at(c1.bias).data;
+    const weights::MappedWeights m = weights::map_pth(ckpt);
+    for (const weights::RawTensor& t : m.tensors) {
+        const int64_t n = std::accumulate(t.shape.begin(), t.shape.end(), int64_t(1), std::multiplies<>());
+        if (t.name == c1.weight) wshape = t.shape, w.assign(t.data, t.data + n);
+        if (t.name == c1.bias) b.assign(t.data, t.data + n);
     }
     if (wshape != c1.shape)
         throw Failure(ckpt + ": " + c1.weight + " is missing or not the " + run.backbone + " conv1 shape");

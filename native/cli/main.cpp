@@ -4,13 +4,6 @@
 #include <exception>
 #include "cli/command.h"
 
-namespace catdog::cli {
-std::vector<Command>& registry() {
-    static std::vector<Command> r;
-    return r;
-}
-}  // namespace catdog::cli
-
 int main(int argc, char** argv) {
     using namespace catdog::cli;
     CLI::App app{"catdog: transfer learning on photos (train, predict, export, visualise, serve)"};

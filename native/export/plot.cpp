@@ -59,30 +59,31 @@ struct Canvas {
         return stb_easy_font_width(const_cast<char*>(s.c_str())) * scale;
     }
     static int text_height(int scale) { return 7 * scale; }  // cap height of stb_easy_font
-    // Top-left anchored text; stb_easy_font emits axis-aligned quads (4 vertices of 16 bytes).
-    void text(int x, int y, const std::string& s, Rgb c, int scale) {
+    // stb_easy_font's quads for `s` at the origin, one scale-1 box (x0, y0, x1, y1) each:
+    // it emits axis-aligned quads of 4 vertices (16 bytes each).
+    template <class Box>
+    static void text_quads(const std::string& s, Box box) {
         static thread_local std::vector<char> buf(64 * 1024);
         const int quads = stb_easy_font_print(0, 0, const_cast<char*>(s.c_str()), nullptr,
                                               buf.data(), int(buf.size()));
         for (int q = 0; q < quads; ++q) {
             const float* v0 = reinterpret_cast<const float*>(&buf[size_t(q) * 64]);
             const float* v2 = reinterpret_cast<const float*>(&buf[size_t(q) * 64 + 32]);
-            const int qx0 = int(v0[0]), qy0 = int(v0[1]), qx1 = int(v2[0]), qy1 = int(v2[1]);
-            rect(x + qx0 * scale, y + qy0 * scale, x + qx1 * scale - 1, y + qy1 * scale - 1, c);
+            box(int(v0[0]), int(v0[1]), int(v2[0]), int(v2[1]));
         }
     }
-    // Text rotated 90 degrees counter-clockwise (for the y label), drawn bottom-up from (x, y).
+    // Top-left anchored text.
+    void text(int x, int y, const std::string& s, Rgb c, int scale) {
+        text_quads(s, [&](int qx0, int qy0, int qx1, int qy1) {
+            rect(x + qx0 * scale, y + qy0 * scale, x + qx1 * scale - 1, y + qy1 * scale - 1, c);
+        });
+    }
+    // Text rotated 90 degrees counter-clockwise (for the y label), drawn bottom-up from (x, y):
+    // (u, v) -> (x + v, y - u).
     void text_vertical(int x, int y, const std::string& s, Rgb c, int scale) {
-        static thread_local std::vector<char> buf(64 * 1024);
-        const int quads = stb_easy_font_print(0, 0, const_cast<char*>(s.c_str()), nullptr,
-                                              buf.data(), int(buf.size()));
-        for (int q = 0; q < quads; ++q) {
-            const float* v0 = reinterpret_cast<const float*>(&buf[size_t(q) * 64]);
-            const float* v2 = reinterpret_cast<const float*>(&buf[size_t(q) * 64 + 32]);
-            const int qx0 = int(v0[0]), qy0 = int(v0[1]), qx1 = int(v2[0]), qy1 = int(v2[1]);
-            // (u, v) -> (x + v, y - u)
+        text_quads(s, [&](int qx0, int qy0, int qx1, int qy1) {
             rect(x + qy0 * scale, y - qx1 * scale + 1, x + qy1 * scale - 1, y - qx0 * scale, c);
-        }
+        });
     }
 };
 

@@ -13,7 +13,7 @@
 #include "nets/netspec.h"
 #include "onednn/trunk.h"
 #include "train/run_info.h"
-#include "weights/f32_sidecar.h"
+#include "weights/pth_reader.h"
 
 namespace fs = std::filesystem;
 
@@ -30,10 +30,15 @@ bool predict_without_torch(const cli::PredictArgs& a, const train::PredictionSin
         return false;  // the LibTorch path reports it
     }
     const std::string ckpt = (fs::path(a.model) / "model.ckpt").string();
-    weights::F32Sidecar side;
-    if (!fs::exists(ckpt) || !weights::open_f32_sidecar(ckpt, side)) return false;
+    if (!fs::exists(ckpt)) return false;
+    weights::MappedWeights mapped;
+    try {
+        mapped = weights::map_pth(ckpt);
+    } catch (const weights::WeightError&) {
+        return false;  // the LibTorch path reports it
+    }
     std::map<std::string, const weights::RawTensor*> by_name;
-    for (const auto& t : side.tensors) by_name[t.name] = &t;
+    for (const auto& t : mapped.tensors) by_name[t.name] = &t;
     for (const auto& p : spec.params()) {
         auto it = by_name.find(p.name);
         if (it == by_name.end() || it->second->shape != p.shape) return false;

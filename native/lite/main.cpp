@@ -68,13 +68,6 @@ int run_local(const catdog::cli::Command& c, int argc, char** argv) {
 
 }  // namespace
 
-namespace catdog::cli {
-std::vector<Command>& registry() {
-    static std::vector<Command> r;
-    return r;
-}
-}  // namespace catdog::cli
-
 int main(int argc, char** argv) {
     if (argc > 1)
         for (const auto& c : catdog::cli::registry())

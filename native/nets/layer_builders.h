@@ -67,6 +67,22 @@ inline Layer add(std::string name, int a, int b) {
     return l;
 }
 
+// The usual ending: global average pool, flatten (the feature vector the head reads; with
+// `dropout` > 0 a Dropout named `dropout_name` follows it, as torchvision's MobileNet V2 has),
+// then the head Linear named `head`. Marks the spec's feature and head layers.
+inline void pooled_linear_head(NetSpec& s, int dim, int num_classes, const std::string& head,
+                               float dropout = 0.f, const std::string& dropout_name = {}) {
+    std::vector<Layer>& L = s.layers;
+    L.push_back(adaptive_avg_pool("avgpool", 1, 1));
+    L.push_back(flatten("flatten"));
+    if (dropout > 0.f) L.push_back(build::dropout(dropout_name, dropout));
+    s.feature_layer = (int)L.size() - 1;
+    s.feature_dim = dim;
+    L.push_back(linear(head, dim, num_classes));
+    s.head_layer = (int)L.size() - 1;
+    s.num_classes = num_classes;
+}
+
 // MobileNet V2's 17 inverted residual blocks (the paper's table 2: expansion t, channels c,
 // repeats n, first stride s), named as torchvision names them: features.<block>.conv.<k>.
 // The two MobileNet V2 specs differ only in their conv: `conv_act(prefix, in, out, k, stride,

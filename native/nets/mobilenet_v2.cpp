@@ -43,13 +43,7 @@ NetSpec make_mobilenet_v2_spec(int num_classes) {
         L.push_back(conv(p + std::to_string(sub), in, out, 1, 1, {0, 0, 0, 0}));
     });
     conv_relu6("features.18", 320, 1280, 1, 1, 1);
-    L.push_back(adaptive_avg_pool("avgpool", 1, 1));
-    L.push_back(flatten("flatten"));
-    s.feature_layer = (int)L.size() - 1;  // the 1280-d global average pool
-    s.feature_dim = 1280;
-    L.push_back(linear("classifier.1", 1280, num_classes));
-    s.head_layer = (int)L.size() - 1;
-    s.num_classes = num_classes;
+    pooled_linear_head(s, 1280, num_classes, "classifier.1");  // features: the 1280-d global average pool
     return s;
 }
 

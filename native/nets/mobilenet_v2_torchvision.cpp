@@ -34,14 +34,7 @@ NetSpec make_mobilenet_v2_torchvision_spec(int num_classes) {
         L.push_back(batch_norm(p + std::to_string(sub + 1), out));
     });
     conv_bn_relu6("features.18", 320, 1280, 1, 1, 1);
-    L.push_back(adaptive_avg_pool("avgpool", 1, 1));
-    L.push_back(flatten("flatten"));
-    L.push_back(dropout("classifier.0", 0.2f));
-    s.feature_layer = (int)L.size() - 1;  // the 1280-d global average pool
-    s.feature_dim = 1280;
-    L.push_back(linear("classifier.1", 1280, num_classes));
-    s.head_layer = (int)L.size() - 1;
-    s.num_classes = num_classes;
+    pooled_linear_head(s, 1280, num_classes, "classifier.1", 0.2f, "classifier.0");  // 1280-d pool (+ dropout)
     return s;
 }
 

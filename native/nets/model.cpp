@@ -16,11 +16,12 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <limits>
 #include <stdexcept>
 
 #include "catdog/files.h"
-#include "nets/mapped_weights.h"
+#include "weights/pth_reader.h"
 #include "nets/pretrained.h"
 
 namespace catdog::nets {
@@ -203,7 +204,7 @@ torch::Tensor Model::run(const torch::Tensor& x, int from, int to, bool train, T
         if (taps && !l.view.empty()) taps->emplace_back(l.view, y);
         out[i - from] = y;
         // Release what no later layer reads.
-        for (int j : input_list(i))
+        for (int j : spec_.inputs_of(i))
             if (j >= from && last_use[j - from] == i) out[j - from] = torch::Tensor();
         prev = &out[i - from];
     }
@@ -361,41 +362,24 @@ void Model::save(const std::string& path) const {
         dict.insert(p.name, params_.at(p.name).detach().to(torch::kCPU).contiguous());
     const std::vector<char> bytes = torch::pickle_save(dict);
     write_file_atomic(path, bytes.data(), bytes.size());
-    // The mmap sidecar (nets/mapped_weights.h): only a speed-up for load_file, so a failure
-    // warns and leaves model.ckpt as the one source.
-    try {
-        std::vector<std::pair<std::string, torch::Tensor>> list;
-        for (const ParamInfo& p : spec_.params()) list.emplace_back(p.name, params_.at(p.name));
-        write_mapped_weights(path, list);
-    } catch (const std::exception& e) {
-        std::remove(mapped_weights_path(path).c_str());
-        std::fprintf(stderr, "warning: %s (loading will read %s instead)\n", e.what(), path.c_str());
-    }
 }
 
 void Model::load_file(const std::string& path) {
-    std::map<std::string, torch::Tensor> got;
-    if (read_mapped_weights(path, got)) {
-        adopt_file_tensors(path, got);
-        return;
-    }
-    std::vector<char> bytes = read_file<std::vector<char>>(path);
-    torch::IValue v;
+    // The file's tensors are used where they lie in the mapped file (weights::map_pth), so
+    // loading AlexNet's 228 MB costs page faults as the forward touches them, not a read.
+    weights::MappedWeights m;
     try {
-        v = torch::pickle_load(bytes);
-    } catch (const std::exception& e) {
+        m = weights::map_pth(path);
+    } catch (const weights::WeightError& e) {
+        if (!std::filesystem::exists(path)) throw;  // "<path>: cannot open (No such file or directory)"
         std::string why = e.what();
-        why = why.substr(0, why.find('\n'));
+        if (why.rfind(path + ": ", 0) == 0) why = why.substr(path.size() + 2);
         throw std::runtime_error(path + ": not a catdog checkpoint (" + why + ")");
     }
-    if (!v.isGenericDict()) throw std::runtime_error(path + ": not a catdog checkpoint (expected a dict of tensors)");
-    for (const auto& kv : v.toGenericDict()) {
-        if (!kv.key().isString() || !kv.value().isTensor())
-            throw std::runtime_error(path + ": not a catdog checkpoint (expected a dict of name -> tensor)");
-        got[kv.key().toStringRef()] = kv.value().toTensor();
-    }
-    v = torch::IValue();
-    bytes = std::vector<char>();
+    std::map<std::string, torch::Tensor> got;
+    const std::shared_ptr<const void> keep = m.memory;
+    for (const weights::RawTensor& t : m.tensors)
+        got[t.name] = torch::from_blob(const_cast<float*>(t.data), t.shape, [keep](void*) {}, torch::kFloat);
     adopt_file_tensors(path, got);
 }
 

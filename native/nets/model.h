@@ -99,11 +99,11 @@ public:
 
     // All parameters by name as a plain dict {name: tensor} in torch's zip pickle format
     // (torch::pickle_save): Python's torch.load reads it and torchvision's load_state_dict
-    // takes it for alexnet. Written to path + ".tmp", then renamed. load_file adopts the
-    // file's head class count (reset_head) and requires every other tensor, exact shapes.
-    // load_file replaces the parameter tensors (no copy): build optimisers after it. save also
-    // writes path + ".f32", raw tensors that load_file maps instead of reading (predict: ms, not
-    // ~1 s for AlexNet); see nets/mapped_weights.h.
+    // takes it for alexnet. Written atomically (catdog/files.h). torch's zip writer stores each
+    // tensor uncompressed at a 64-byte aligned offset, so load_file maps the file and uses the
+    // tensors in place (weights::map_pth: ms, not ~1 s for AlexNet). load_file adopts the
+    // file's head class count (reset_head) and requires every other tensor, exact shapes; it
+    // replaces the parameter tensors (no copy): build optimisers after it.
     void save(const std::string& path) const;
     void load_file(const std::string& path);
 

@@ -51,13 +51,7 @@ NetSpec make_resnet18_spec(int num_classes) {
             in = out;
         }
     }
-    L.push_back(adaptive_avg_pool("avgpool", 1, 1));
-    L.push_back(flatten("flatten"));
-    s.feature_layer = (int)L.size() - 1;  // 512-d
-    s.feature_dim = 512;
-    L.push_back(linear("fc", 512, num_classes));
-    s.head_layer = (int)L.size() - 1;
-    s.num_classes = num_classes;
+    pooled_linear_head(s, 512, num_classes, "fc");  // features: the 512-d global average pool
     return s;
 }
 

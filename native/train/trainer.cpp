@@ -1,11 +1,13 @@
 // train/trainer.cpp - the training loop, checkpoints and resume.
 //
 // Index of this file:
-// [SECTION] Run state: what a checkpoint records besides tensors (JSON)
+// [SECTION] Session: the run being trained
 // [SECTION] Setup: new run / resumed run -> a Session (model, optimizer, split, state)
 // [SECTION] Epoch end: validation, metrics.csv, best/last checkpoints
 // [SECTION] Finish: model.ckpt, summary.json
-// [SECTION] Loop: epochs, batches, stop requests, mid-epoch checkpoints; the cached epoch (--cache-features)
+// [SECTION] Checkpoint policy: mid-epoch checkpoints and stop requests
+// [SECTION] Epochs: streamed from the photos, or from cached features (--cache-features)
+// [SECTION] Loop: epochs, validation, the end of the run
 // [SECTION] Entry points: train_new, train_resume
 #include "train/trainer.h"
 
@@ -16,6 +18,7 @@
 #include <ctime>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <torch/torch.h>
 #include "data/dataset.h"
 #include "data/loader.h"
@@ -28,6 +31,7 @@
 #include "train/evaluate.h"
 #include "train/feature_cache.h"
 #include "train/run_info.h"
+#include "train/run_state.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -47,15 +51,8 @@ extern "C" void on_sigint(int sig) {
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 //-----------------------------------------------------------------------------
-// [SECTION] Run state: what a checkpoint records besides tensors (JSON)
+// [SECTION] Session: the run being trained
 //-----------------------------------------------------------------------------
-json initial_state() {
-    return {{"epoch", 0},          {"batch", 0},          {"loss_sum", 0.0},    {"loss_n", 0},
-            {"epoch_images", 0},   {"epoch_secs", 0.0},   {"train_images", 0},  {"train_secs", 0.0},
-            {"best_val_acc", -1.0}, {"best_epoch", 0},    {"history", json::array()},
-            {"bad_files", json::object()}};
-}
-
 struct Session {
     TrainConfig cfg;
     fs::path dir;
@@ -63,7 +60,7 @@ struct Session {
     data::Split split;
     std::unique_ptr<nets::Model> model;
     std::unique_ptr<torch::optim::Adam> opt;
-    json st = initial_state();
+    RunState st;
     // --cache-features: trunk outputs per (photo, view); built lazily, never checkpointed (a
     // resumed run recomputes the views it needs: the eval-mode trunk is deterministic).
     std::unique_ptr<FeatureCache> train_cache, val_cache;
@@ -72,9 +69,7 @@ struct Session {
 
     // One warning line per bad file for the whole run (the list survives resume).
     void report(const data::FailedSample& f, const std::string& file) {
-        auto& bad = st["bad_files"];
-        if (bad.contains(file)) return;
-        bad[file] = f.message;
+        if (!st.bad_files.emplace(file, f.message).second) return;
         std::fprintf(stderr, "warning: skipped %s\n", f.message.c_str());
     }
 };
@@ -149,12 +144,9 @@ void print_header(const Session& s) {
 void write_metrics_csv(const Session& s) {
     std::string csv = "epoch,train_loss,val_loss,val_acc,lr,img_s\n";
     char line[256];
-    for (const auto& r : s.st["history"]) {
-        std::snprintf(line, sizeof line, "%d,%.6f,%.6f,%.6f,%.8g,%.2f\n", r["epoch"].get<int>(),
-                      r["train_loss"].is_null() ? NAN : r["train_loss"].get<double>(),
-                      r["val_loss"].is_null() ? NAN : r["val_loss"].get<double>(),
-                      r["val_acc"].is_null() ? NAN : r["val_acc"].get<double>(), r["lr"].get<double>(),
-                      r["img_s"].get<double>());
+    for (const EpochRecord& r : s.st.history) {
+        std::snprintf(line, sizeof line, "%d,%.6f,%.6f,%.6f,%.8g,%.2f\n", r.epoch, r.train_loss, r.val_loss,
+                      r.val_acc, r.lr, r.img_s);
         csv += line;
     }
     write_file_atomic(s.path("metrics.csv"), csv);
@@ -188,38 +180,33 @@ void end_epoch(Session& s, int epoch, data::LoaderOptions lo) {
     std::printf("validating on %zu photos...\n", s.split.val.size());
     std::fflush(stdout);
     EvalResult v = validate_epoch(s, lo);
-    const double train_loss = s.st["loss_n"].get<int64_t>() ? s.st["loss_sum"].get<double>() / s.st["loss_n"].get<double>() : NAN;
-    const double img_s = s.st["epoch_secs"].get<double>() > 0 ? s.st["epoch_images"].get<double>() / s.st["epoch_secs"].get<double>() : 0.0;
-    const double acc = v.confusion.accuracy();
-    json row = {{"epoch", epoch + 1},
-                {"train_loss", json_number(train_loss)},
-                {"val_loss", json_number(v.loss)},
-                {"val_acc", json_number(acc)},
-                {"lr", s.cfg.lr * lr_factor(s.cfg, epoch)},
-                {"img_s", img_s},
-                {"per_class_acc", per_class_json(v.confusion.per_class_acc(), labels)},
-                {"confusion", v.confusion.m}};
-    s.st["history"].push_back(row);
+    EpochRecord row;
+    row.epoch = epoch + 1;
+    row.train_loss = s.st.train_loss();
+    row.val_loss = v.loss;
+    row.val_acc = v.confusion.accuracy();
+    row.lr = s.cfg.lr * lr_factor(s.cfg, epoch);
+    row.img_s = s.st.epoch_rate();
+    const std::vector<double> per_class = v.confusion.per_class_acc();
+    for (size_t i = 0; i < per_class.size(); ++i) row.per_class_acc[labels[i]] = per_class[i];
+    row.confusion = v.confusion.m;
+    s.st.history.push_back(row);
+    const double acc = row.val_acc;
     std::printf("epoch %d/%d  train_loss %.4f  val_loss %.4f  val_acc %.4f  lr %.3g  %.1f img/s\n", epoch + 1,
-                s.cfg.epochs, train_loss, v.loss, acc, row["lr"].get<double>(), img_s);
+                s.cfg.epochs, row.train_loss, v.loss, acc, row.lr, row.img_s);
     std::printf("  per class: %s\n%s", format_per_class(v.confusion.per_class_acc(), labels).c_str(),
                 format_confusion(v.confusion, labels).c_str());
     std::fflush(stdout);
 
     // The epoch is done: roll the state forward, then persist (best first, so a kill between
     // the two writes re-does only this epoch's validation on resume).
-    s.st["epoch"] = epoch + 1;
-    s.st["batch"] = 0;
-    s.st["loss_sum"] = 0.0;
-    s.st["loss_n"] = 0;
-    s.st["epoch_images"] = 0;
-    s.st["epoch_secs"] = 0.0;
-    if (!std::isnan(acc) && acc > s.st["best_val_acc"].get<double>()) {
-        s.st["best_val_acc"] = acc;
-        s.st["best_epoch"] = epoch + 1;
-        save_checkpoint(s.path("checkpoint-best.ckpt"), *s.model, s.opt.get(), s.st);
+    s.st.next_epoch();
+    if (!std::isnan(acc) && acc > s.st.best_val_acc) {
+        s.st.best_val_acc = acc;
+        s.st.best_epoch = epoch + 1;
+        save_checkpoint(s.path("checkpoint-best.ckpt"), *s.model, s.opt.get(), to_json(s.st));
     }
-    save_checkpoint(s.path("checkpoint-last.ckpt"), *s.model, s.opt.get(), s.st);
+    save_checkpoint(s.path("checkpoint-last.ckpt"), *s.model, s.opt.get(), to_json(s.st));
     write_metrics_csv(s);
     if (epoch + 1 == s.cfg.epochs) {  // the final model's per-photo results, for the page's mistakes view
         const std::string root = s.cfg.val_dir.empty() ? s.cfg.data : s.cfg.val_dir;
@@ -234,10 +221,9 @@ void end_epoch(Session& s, int epoch, data::LoaderOptions lo) {
 void finish(Session& s) {
     write_metrics_csv(s);  // again: a kill may have come between the last checkpoint and the csv
     s.model->save(s.path("model.ckpt"));
-    const json& last = s.st["history"].back();
+    const json last = to_json(s.st).at("history").back();  // the last epoch as summary.json shows it
     json skipped = json::array();
-    for (auto& [file, msg] : s.st["bad_files"].items()) skipped.push_back({{"file", file}, {"error", msg}});
-    const double secs = s.st["train_secs"].get<double>();
+    for (auto& [file, msg] : s.st.bad_files) skipped.push_back({{"file", file}, {"error", msg}});
     json summary = {
         {"backbone", s.cfg.backbone},
         {"labels", s.cfg.labels},
@@ -247,9 +233,9 @@ void finish(Session& s) {
         {"train_loss", last["train_loss"]},
         {"per_class_acc", last["per_class_acc"]},
         {"confusion", last["confusion"]},
-        {"best_val_acc", s.st["best_val_acc"]},
-        {"best_epoch", s.st["best_epoch"]},
-        {"train_img_s", secs > 0 ? s.st["train_images"].get<double>() / secs : 0.0},
+        {"best_val_acc", s.st.best_val_acc},
+        {"best_epoch", s.st.best_epoch},
+        {"train_img_s", s.st.run_rate()},
         {"train_samples", s.split.train.size()},
         {"val_samples", s.split.val.size()},
         {"skipped_files", skipped.size()},
@@ -257,13 +243,13 @@ void finish(Session& s) {
         {"device", s.device.str()},
     };
     write_file_atomic(s.path("summary.json"), summary.dump(2) + "\n");
-    std::printf("done: val_acc %.4f, %.1f img/s; model in %s\n", last["val_acc"].is_null() ? NAN : last["val_acc"].get<double>(),
-                summary["train_img_s"].get<double>(), s.path("model.ckpt").c_str());
+    std::printf("done: val_acc %.4f, %.1f img/s; model in %s\n", s.st.history.back().val_acc, s.st.run_rate(),
+                s.path("model.ckpt").c_str());
     std::fflush(stdout);
 }
 
 //-----------------------------------------------------------------------------
-// [SECTION] Loop: epochs, batches, stop requests, mid-epoch checkpoints; the cached epoch (--cache-features)
+// [SECTION] Checkpoint policy: mid-epoch checkpoints and stop requests
 //-----------------------------------------------------------------------------
 // One optimisation step of the head (and any unfrozen layers) on a batch; returns the summed loss.
 double train_step(Session& s, const torch::Tensor& feats, const torch::Tensor& y) {
@@ -274,33 +260,163 @@ double train_step(Session& s, const torch::Tensor& feats, const torch::Tensor& y
     return loss.item<double>() * (double)y.size(0);
 }
 
-// Counts a finished batch into the run state: images, seconds, running loss.
-// Training time, also for a cached epoch's feature passes (which have no batch of their own).
-void add_train_time(Session& s, double secs) {
-    s.st["epoch_secs"] = s.st["epoch_secs"].get<double>() + secs;
-    s.st["train_secs"] = s.st["train_secs"].get<double>() + secs;
-}
-
-void count_batch(Session& s, int64_t number, int64_t n, double loss_sum, double dt) {
-    s.st["batch"] = number + 1;
-    s.st["loss_sum"] = s.st["loss_sum"].get<double>() + loss_sum;
-    s.st["loss_n"] = s.st["loss_n"].get<int64_t>() + n;
-    s.st["epoch_images"] = s.st["epoch_images"].get<int64_t>() + n;
-    s.st["train_images"] = s.st["train_images"].get<int64_t>() + n;
-    add_train_time(s, dt);
-}
-
-double epoch_rate(const Session& s) {
-    const double es = s.st["epoch_secs"].get<double>();
-    return es > 0 ? s.st["epoch_images"].get<double>() / es : 0.0;
-}
-std::string loss_text(const Session& s) {  // the running mean, for the progress bar
-    if (!s.st["loss_n"].get<int64_t>()) return "";
+std::string loss_text(const RunState& st) {  // the running mean, for the progress bar
+    if (!st.loss_n) return "";
     char buf[32];
-    std::snprintf(buf, sizeof buf, "loss %.4f", s.st["loss_sum"].get<double>() / s.st["loss_n"].get<double>());
+    std::snprintf(buf, sizeof buf, "loss %.4f", st.train_loss());
     return buf;
 }
 
+// When checkpoint-last.ckpt is written inside an epoch (--checkpoint-every, --checkpoint-secs,
+// and before stopping), and when the run stops early: Ctrl-C, --stop-after-batches,
+// --stop-after-epoch. Epoch ends always checkpoint (end_epoch).
+class CheckpointPolicy {
+public:
+    explicit CheckpointPolicy(Session& s) : s_(s), last_(Clock::now()) {}
+
+    bool stop_requested() const {
+        return g_stop_signal != 0 || (s_.cfg.stop_after_batches > 0 && batches_ >= s_.cfg.stop_after_batches);
+    }
+    void save() {
+        save_checkpoint(s_.path("checkpoint-last.ckpt"), *s_.model, s_.opt.get(), to_json(s_.st));
+        last_ = Clock::now();
+    }
+    // After batch `number` of `num_batches`: a checkpoint when due or stopping. True = stop now.
+    bool after_batch(int64_t number, int64_t num_batches) {
+        ++batches_;
+        const TrainConfig& cfg = s_.cfg;
+        const bool mid_epoch = number + 1 < num_batches;
+        const bool stop = stop_requested();
+        const bool due = (cfg.checkpoint_every > 0 && (number + 1) % cfg.checkpoint_every == 0) ||
+                         (cfg.checkpoint_secs > 0 && seconds_since(last_) >= cfg.checkpoint_secs);
+        if (mid_epoch && (stop || due)) save();
+        return mid_epoch && stop;
+    }
+    // The epoch was validated and checkpointed. True = stop before the next one.
+    bool after_epoch() {
+        last_ = Clock::now();
+        ++epochs_;
+        return stop_requested() || (s_.cfg.stop_after_epoch > 0 && epochs_ >= s_.cfg.stop_after_epoch);
+    }
+    TrainResult stopped(bool interrupted) const {
+        std::printf("stopped at epoch %d, batch %lld; continue with: catdog train --resume %s\n", s_.st.epoch + 1,
+                    (long long)s_.st.batch, s_.dir.c_str());
+        std::fflush(stdout);
+        return TrainResult{TrainOutcome::Stopped, s_.dir.string(), interrupted};
+    }
+
+private:
+    Session& s_;
+    Clock::time_point last_;
+    int batches_ = 0, epochs_ = 0;  // in this process
+};
+
+//-----------------------------------------------------------------------------
+// [SECTION] Epochs: streamed from the photos, or from cached features (--cache-features)
+//-----------------------------------------------------------------------------
+// Each returns nothing when the epoch's batches are done, or the result of stopping early.
+using Stop = std::optional<TrainResult>;
+
+std::string epoch_title(const Session& s, int epoch) {
+    return "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(s.cfg.epochs);
+}
+
+// Decode, augment, trunk, head: the whole network runs on every batch.
+Stop streamed_epoch(Session& s, int epoch, const data::LoaderOptions& lo, CheckpointPolicy& policy) {
+    const TrainConfig& cfg = s.cfg;
+    const int64_t ntrain = (int64_t)s.split.train.size(), first = s.st.batch;
+    data::Loader loader(s.split.train, data::shuffled_order(ntrain, cfg.seed, epoch), lo, first);
+    Progress bar(ProgressOptions{epoch_title(s, epoch), ntrain, std::min<int64_t>(first * cfg.batch_size, ntrain)});
+    data::Batch b;
+    for (;;) {
+        auto t0 = Clock::now();
+        if (!loader.next(b)) break;
+        for (auto& f : b.failed) s.report(f, s.split.train[f.index].path);
+        const int64_t n = (int64_t)b.indices.size();
+        double loss_sum = 0;
+        if (n > 0) {
+            // Dropout masks come from (seed, epoch, batch): the same after a resume.
+            torch::manual_seed(data::mix2(cfg.seed, (uint64_t)epoch << 32 | (uint64_t)b.number));
+            auto x = b.images.to(s.device, true).contiguous(torch::MemoryFormat::ChannelsLast);
+            auto y = b.labels.to(s.device, true);
+            torch::Tensor feats;
+            if (cfg.unfreeze > 0) {
+                feats = s.model->trunk(x, cfg.trunk_dropout);
+            } else {
+                torch::NoGradGuard no_grad;  // frozen trunk: no autograd graph at all
+                feats = trunk_in_chunks(*s.model, x, cfg.trunk_dropout);
+            }
+            loss_sum = train_step(s, feats, y);
+        }
+        s.st.count_batch(b.number, n, loss_sum, seconds_since(t0));
+        bar.update(std::min<int64_t>((b.number + 1) * cfg.batch_size, ntrain), s.st.epoch_rate(), loss_text(s.st));
+        if (policy.after_batch(b.number, loader.num_batches())) {
+            bar.finish();
+            return policy.stopped(g_stop_signal != 0);
+        }
+    }
+    bar.finish();
+    return std::nullopt;
+}
+
+// The trunk runs only for the views (center, flip, crops) not cached yet; then only the head
+// trains, on each photo's view for this epoch.
+Stop cached_epoch(Session& s, int epoch, const data::LoaderOptions& lo, CheckpointPolicy& policy) {
+    const TrainConfig& cfg = s.cfg;
+    const int64_t ntrain = (int64_t)s.split.train.size(), first = s.st.batch;
+    FeatureCache& cache = *s.train_cache;
+    const int views = cache.views();
+    double view_secs = 0;  // trunk time: counted as training time once the bar is done
+    for (int v = 0; v < views; ++v) {
+        if (cache.has_view(v) || (epoch < views && v != epoch)) continue;
+        Progress pb(ProgressOptions{"features: view " + std::to_string(v + 1) + "/" + std::to_string(views) + " (" +
+                                    FeatureCache::view_name(v) + ")", ntrain});
+        const auto t0 = Clock::now();
+        const bool done = cache.ensure_view(
+            v, *s.model, lo, [&](const data::FailedSample& f) { s.report(f, s.split.train[f.index].path); },
+            [&](int64_t n) {
+                pb.update(n, (double)n / std::max(1e-9, seconds_since(t0)));
+                return g_stop_signal == 0;
+            });
+        pb.finish();
+        view_secs += seconds_since(t0);
+        if (!done) {
+            s.st.add_time(view_secs);
+            policy.save();
+            return policy.stopped(true);
+        }
+    }
+    const std::vector<size_t> order = data::shuffled_order(ntrain, cfg.seed, epoch);
+    const int64_t bs = cfg.batch_size, num_batches = (ntrain + bs - 1) / bs;
+    Progress bar(ProgressOptions{epoch_title(s, epoch), ntrain, std::min<int64_t>(first * bs, ntrain)});
+    for (int64_t b = first; b < num_batches; ++b) {
+        const auto t0 = Clock::now();
+        std::vector<size_t> idx(order.begin() + b * bs, order.begin() + std::min(ntrain, (b + 1) * bs));
+        std::vector<int> vs(idx.size());
+        for (size_t k = 0; k < idx.size(); ++k) vs[k] = cache.view_for(idx[k], epoch, cfg.seed);
+        torch::Tensor f, y;
+        double loss_sum = 0;
+        int64_t n = 0;
+        if (cache.batch(idx, vs, f, y)) {
+            loss_sum = train_step(s, f.to(s.device), y.to(s.device));
+            n = y.size(0);
+        }
+        s.st.count_batch(b, n, loss_sum, seconds_since(t0));
+        bar.update(std::min<int64_t>((b + 1) * bs, ntrain), s.st.epoch_rate(), loss_text(s.st));
+        if (policy.after_batch(b, num_batches)) {
+            bar.finish();
+            s.st.add_time(view_secs);
+            return policy.stopped(g_stop_signal != 0);
+        }
+    }
+    bar.finish();
+    s.st.add_time(view_secs);
+    return std::nullopt;
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Loop: epochs, validation, the end of the run
+//-----------------------------------------------------------------------------
 TrainResult run(Session& s) {
     const TrainConfig& cfg = s.cfg;
     struct SigGuard {
@@ -326,130 +442,20 @@ TrainResult run(Session& s) {
         s.val_cache = std::make_unique<FeatureCache>(s.split.val, 1, dim, s.path("features-val.tmp"));
     }
 
-    const int64_t ntrain = (int64_t)s.split.train.size();
-    int batches_here = 0, epochs_here = 0;
-    auto last_ckpt = Clock::now();
-    auto stopped = [&](bool interrupted) {
-        std::printf("stopped at epoch %d, batch %lld; continue with: catdog train --resume %s\n",
-                    s.st["epoch"].get<int>() + 1, (long long)s.st["batch"].get<int64_t>(), s.dir.c_str());
-        std::fflush(stdout);
-        return TrainResult{TrainOutcome::Stopped, s.dir.string(), interrupted};
-    };
-    auto stop_requested = [&] {
-        return g_stop_signal != 0 || (cfg.stop_after_batches > 0 && batches_here >= cfg.stop_after_batches);
-    };
-    // After each batch: a mid-epoch checkpoint when due or stopping. True = stop now.
-    auto after_batch = [&](int64_t number, int64_t num_batches) {
-        ++batches_here;
-        const bool mid_epoch = number + 1 < num_batches;
-        const bool stop = stop_requested();
-        const bool due = (cfg.checkpoint_every > 0 && (number + 1) % cfg.checkpoint_every == 0) ||
-                         (cfg.checkpoint_secs > 0 && seconds_since(last_ckpt) >= cfg.checkpoint_secs);
-        if (mid_epoch && (stop || due)) {
-            save_checkpoint(s.path("checkpoint-last.ckpt"), *s.model, s.opt.get(), s.st);
-            last_ckpt = Clock::now();
-        }
-        return mid_epoch && stop;
-    };
-
-    for (int epoch = s.st["epoch"].get<int>(); epoch < cfg.epochs; ++epoch) {
+    CheckpointPolicy policy(s);
+    for (int epoch = s.st.epoch; epoch < cfg.epochs; ++epoch) {
         set_lr(s, lr_factor(cfg, epoch));
         lo.epoch = epoch;
         lo.train = true;
-        const int64_t first = s.st["batch"].get<int64_t>();
-        const std::string title = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(cfg.epochs);
-        if (s.train_cache) {
-            // ---- [Cached epoch] the trunk runs only for views not stored yet ----
-            FeatureCache& cache = *s.train_cache;
-            const int views = cache.views();
-            double view_secs = 0;  // trunk time: counted as training time once the bar is done
-            for (int v = 0; v < views; ++v) {
-                if (cache.has_view(v) || (epoch < views && v != epoch)) continue;
-                Progress pb(ProgressOptions{"features: view " + std::to_string(v + 1) + "/" + std::to_string(views) + " (" +
-                                FeatureCache::view_name(v) + ")", ntrain});
-                const auto t0 = Clock::now();
-                const bool done = cache.ensure_view(
-                    v, *s.model, lo, [&](const data::FailedSample& f) { s.report(f, s.split.train[f.index].path); },
-                    [&](int64_t n) {
-                        pb.update(n, (double)n / std::max(1e-9, seconds_since(t0)));
-                        return g_stop_signal == 0;
-                    });
-                pb.finish();
-                view_secs += seconds_since(t0);
-                if (!done) {
-                    add_train_time(s, view_secs);
-                    save_checkpoint(s.path("checkpoint-last.ckpt"), *s.model, s.opt.get(), s.st);
-                    return stopped(true);
-                }
-            }
-            const std::vector<size_t> order = data::shuffled_order(ntrain, cfg.seed, epoch);
-            const int64_t bs = cfg.batch_size, num_batches = (ntrain + bs - 1) / bs;
-            Progress bar(ProgressOptions{title, ntrain, std::min<int64_t>(first * bs, ntrain)});
-            for (int64_t b = first; b < num_batches; ++b) {
-                const auto t0 = Clock::now();
-                std::vector<size_t> idx(order.begin() + b * bs, order.begin() + std::min(ntrain, (b + 1) * bs));
-                std::vector<int> vs(idx.size());
-                for (size_t k = 0; k < idx.size(); ++k) vs[k] = cache.view_for(idx[k], epoch, cfg.seed);
-                torch::Tensor f, y;
-                double loss_sum = 0;
-                int64_t n = 0;
-                if (cache.batch(idx, vs, f, y)) {
-                    loss_sum = train_step(s, f.to(s.device), y.to(s.device));
-                    n = y.size(0);
-                }
-                count_batch(s, b, n, loss_sum, seconds_since(t0));
-                bar.update(std::min<int64_t>((b + 1) * bs, ntrain), epoch_rate(s), loss_text(s));
-                if (after_batch(b, num_batches)) {
-                    bar.finish();
-                    add_train_time(s, view_secs);
-                    return stopped(g_stop_signal != 0);
-                }
-            }
-            bar.finish();
-            add_train_time(s, view_secs);
-        } else {
-            data::Loader loader(s.split.train, data::shuffled_order(ntrain, cfg.seed, epoch), lo, first);
-            Progress bar(ProgressOptions{title, ntrain, std::min<int64_t>(first * cfg.batch_size, ntrain)});
-            data::Batch b;
-            for (;;) {
-                auto t0 = Clock::now();
-                if (!loader.next(b)) break;
-                for (auto& f : b.failed) s.report(f, s.split.train[f.index].path);
-                const int64_t n = (int64_t)b.indices.size();
-                double loss_sum = 0;
-                if (n > 0) {
-                    // Dropout masks come from (seed, epoch, batch): the same after a resume.
-                    torch::manual_seed(data::mix2(cfg.seed, (uint64_t)epoch << 32 | (uint64_t)b.number));
-                    auto x = b.images.to(s.device, true).contiguous(torch::MemoryFormat::ChannelsLast);
-                    auto y = b.labels.to(s.device, true);
-                    torch::Tensor feats;
-                    if (cfg.unfreeze > 0) {
-                        feats = s.model->trunk(x, cfg.trunk_dropout);
-                    } else {
-                        torch::NoGradGuard no_grad;  // frozen trunk: no autograd graph at all
-                        feats = trunk_in_chunks(*s.model, x, cfg.trunk_dropout);
-                    }
-                    loss_sum = train_step(s, feats, y);
-                }
-                count_batch(s, b.number, n, loss_sum, seconds_since(t0));
-                bar.update(std::min<int64_t>((b.number + 1) * cfg.batch_size, ntrain), epoch_rate(s), loss_text(s));
-                if (after_batch(b.number, loader.num_batches())) {
-                    bar.finish();
-                    return stopped(g_stop_signal != 0);
-                }
-            }
-            bar.finish();
-        }
-        if (s.st["epoch_images"].get<int64_t>() == 0) {
+        if (Stop stop = s.train_cache ? cached_epoch(s, epoch, lo, policy) : streamed_epoch(s, epoch, lo, policy))
+            return *stop;
+        if (s.st.epoch_images == 0) {
             // Every training photo failed: there is nothing to learn from (the loss would be NaN).
-            throw std::runtime_error(cfg.data + ": none of the " + std::to_string(ntrain) +
+            throw std::runtime_error(cfg.data + ": none of the " + std::to_string(s.split.train.size()) +
                                      " training photos could be decoded (see the warnings above)");
         }
         end_epoch(s, epoch, lo);
-        last_ckpt = Clock::now();
-        ++epochs_here;
-        const bool stop = stop_requested() || (cfg.stop_after_epoch > 0 && epochs_here >= cfg.stop_after_epoch);
-        if (stop && epoch + 1 < cfg.epochs) return stopped(g_stop_signal != 0);
+        if (policy.after_epoch() && epoch + 1 < cfg.epochs) return policy.stopped(g_stop_signal != 0);
     }
     finish(s);
     return {TrainOutcome::Finished, s.dir.string(), false};
@@ -555,12 +561,10 @@ TrainResult train_resume(const std::string& run_dir, const TrainConfig& override
     }
     make_optimizer(s);
     if (have_ckpt) {
-        json st = load_checkpoint(s.path("checkpoint-last.ckpt"), *s.model, s.opt.get());
-        st.erase("params");
-        s.st = st;
+        const std::string ckpt = s.path("checkpoint-last.ckpt");
+        s.st = run_state_from_json(load_checkpoint(ckpt, *s.model, s.opt.get()), ckpt);
     }
-    std::printf("resuming at epoch %d, batch %lld\n", s.st["epoch"].get<int>() + 1,
-                (long long)s.st["batch"].get<int64_t>());
+    std::printf("resuming at epoch %d, batch %lld\n", s.st.epoch + 1, (long long)s.st.batch);
     print_header(s);
     return run(s);
 }

@@ -244,6 +244,11 @@ private:
             if (obj(func).s == "collections.OrderedDict") {
                 if (!obj(args).items.empty()) fail("OrderedDict with constructor arguments");
                 push(make(PyKind::Dict));
+            } else if (obj(func).s == "torch.jit._pickle.restore_type_tag") {
+                // LibTorch's pickle_save tags a typed dict with its type ("Dict[str, Tensor]"):
+                // the value is the dict itself.
+                if (obj(args).items.size() != 2) fail("restore_type_tag needs (object, type)");
+                push(obj(args).items[0]);
             } else {
                 PyObj o; o.kind = PyKind::Call; o.a = func; o.b = args;
                 push(make(std::move(o)));

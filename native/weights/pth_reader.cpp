@@ -8,12 +8,18 @@
 // [SECTION] Entry: read_pth / read_pth_bytes
 #include "weights/pth_reader.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zip.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <list>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -47,6 +53,7 @@ const DTypeInfo* storage_type(const std::string& global) {
 bool allowed_global(const std::string& g) {
     return g == "collections.OrderedDict" || g == "torch._utils._rebuild_tensor_v2" ||
            g == "torch._utils._rebuild_tensor" || g == "torch._utils._rebuild_parameter" ||
+           g == "torch.jit._pickle.restore_type_tag" ||  // LibTorch's checkpoints (Model::save)
            storage_type(g) != nullptr;
 }
 
@@ -235,7 +242,24 @@ public:
         fail("nested parameters");
     }
 
-    Tensor tensor(const std::string& key, int32_t value, StorageSource& src) {
+    // A tensor's elements, checked against its storage: element (i0, i1, ...) is at
+    // base + (offset + sum i_d * stride_d) * type->size.
+    struct Located {
+        std::vector<int64_t> size, stride;
+        uint64_t offset = 0, numel = 0;
+        const uint8_t* base = nullptr;
+        const DTypeInfo* type = nullptr;
+        bool contiguous() const {  // row-major, dense (strides of size-1 dims do not matter)
+            int64_t want = 1;
+            for (size_t d = size.size(); d-- > 0;) {
+                if (size[d] != 1 && stride[d] != want) return false;
+                want *= size[d];
+            }
+            return true;
+        }
+    };
+
+    Located locate(const std::string& key, int32_t value, StorageSource& src) {
         int32_t call = unwrap(value);
         const PyObj& args = at(at(call).b);
         StorageRef ref = storage(args.items[0]);
@@ -276,20 +300,27 @@ public:
             fail("tensor '" + key + "': reads past the end of its storage (needs element " +
                  std::to_string(last) + ", storage has " + std::to_string(avail) + ")");
         budget_ -= numel;
+        return Located{size, stride, static_cast<uint64_t>(offset), numel, raw + base * es, ref.type};
+    }
 
+    Tensor tensor(const std::string& key, int32_t value, StorageSource& src) {
+        const Located l = locate(key, value, src);
+        const std::vector<int64_t>& size = l.size;
+        const std::vector<int64_t>& stride = l.stride;
+        const uint64_t numel = l.numel;
         Tensor t;
         t.shape = size;
         t.data.resize(static_cast<size_t>(numel));
         if (numel == 0) return t;
-        const uint8_t* p = raw + base * es;
+        const uint8_t* p = l.base;
         // Walk the strided index (row-major over `size`).
         const size_t nd = size.size();
         std::vector<int64_t> idx(nd, 0);
-        uint64_t src_i = static_cast<uint64_t>(offset);
-        const bool fast32 = ref.type->dtype == DType::F32 && !src.swap;
+        uint64_t src_i = l.offset;
+        const bool fast32 = l.type->dtype == DType::F32 && !src.swap;
         for (uint64_t k = 0; k < numel; ++k) {
             t.data[k] = fast32 ? [&] { float v; std::memcpy(&v, p + src_i * 4, 4); return v; }()
-                               : load(p, src_i, *ref.type, src.swap);
+                               : load(p, src_i, *l.type, src.swap);
             for (size_t d = nd; d-- > 0;) {
                 src_i += static_cast<uint64_t>(stride[d]);
                 if (++idx[d] < size[d]) break;
@@ -303,6 +334,26 @@ public:
     WeightMap run(StorageSource& src) {
         WeightMap out;
         for (auto& e : entries()) out.add(e.first, tensor(e.first, e.second, src));
+        return out;
+    }
+
+    // Tensors that are float32, little-endian, contiguous and 64-byte aligned in `src` point
+    // into it; the others are converted into `copies`.
+    std::vector<RawTensor> views(StorageSource& src, std::list<std::vector<float>>& copies, size_t& in_place) {
+        std::vector<RawTensor> out;
+        in_place = 0;
+        for (auto& e : entries()) {
+            const Located l = locate(e.first, e.second, src);
+            const uint8_t* first = l.base + l.offset * l.type->size;
+            if (l.type->dtype == DType::F32 && !src.swap && l.contiguous() && l.numel > 0 &&
+                reinterpret_cast<uintptr_t>(first) % 64 == 0) {
+                out.push_back({e.first, l.size, reinterpret_cast<const float*>(first)});
+                ++in_place;
+            } else {
+                copies.push_back(tensor(e.first, e.second, src).data);
+                out.push_back({e.first, l.size, copies.back().data()});
+            }
+        }
         return out;
     }
 
@@ -349,6 +400,13 @@ public:
         return v;
     }
     bool has(const std::string& entry) const { return zip_name_locate(zip_.get(), entry.c_str(), 0) >= 0; }
+    size_t size_of(const std::string& entry) const {  // uncompressed size, as libzip read it
+        zip_stat_t st;
+        zip_stat_init(&st);
+        if (zip_stat(zip_.get(), entry.c_str(), 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
+            fail("cannot stat zip entry '" + entry + "'");
+        return static_cast<size_t>(st.size);
+    }
 
     // Whole entry; its declared size is checked against the archive before allocating.
     std::vector<uint8_t> read(const std::string& entry) const {
@@ -382,6 +440,64 @@ private:
     size_t size_;
 };
 
+// Where each stored (uncompressed) entry's bytes begin in the file, by name. libzip checks the
+// archive (ZIP_CHECKCONS) but does not say where an entry's data lies, so the central directory
+// is walked here: its records give each local header's offset (zip64 extra field included),
+// and the local header's name and extra lengths give the data offset. Every field is checked
+// against the file; an entry that does not check out is left out (and then read by libzip).
+struct StoredSpan { uint64_t offset, size; };
+std::map<std::string, StoredSpan> stored_entry_offsets(const uint8_t* d, size_t n) {
+    auto u16 = [&](uint64_t at) -> uint32_t { return at + 2 <= n ? uint32_t(d[at] | d[at + 1] << 8) : 0xFFFFFFFFu; };
+    auto u32 = [&](uint64_t at) -> uint64_t {
+        return at + 4 <= n ? uint64_t(d[at]) | uint64_t(d[at + 1]) << 8 | uint64_t(d[at + 2]) << 16 | uint64_t(d[at + 3]) << 24
+                           : UINT64_MAX;
+    };
+    auto u64 = [&](uint64_t at) -> uint64_t {
+        return at + 8 <= n ? u32(at) | u32(at + 4) << 32 : UINT64_MAX;
+    };
+    std::map<std::string, StoredSpan> out;
+    if (n < 22) return out;
+    // End of central directory: the last "PK\5\6" within the final 64 KiB + 22 bytes.
+    uint64_t eocd = UINT64_MAX;
+    for (uint64_t at = n - 22;; --at) {
+        if (u32(at) == 0x06054b50) { eocd = at; break; }
+        if (at == 0 || n - at > 65557) break;
+    }
+    if (eocd == UINT64_MAX) return out;
+    uint64_t entries = u16(eocd + 10), cd = u32(eocd + 16);
+    if (entries == 0xFFFF || cd == 0xFFFFFFFFu) {  // zip64: the locator sits just before
+        if (eocd < 20 || u32(eocd - 20) != 0x07064b50) return out;
+        const uint64_t e64 = u64(eocd - 20 + 8);
+        if (e64 > n || u32(e64) != 0x06064b50) return out;
+        entries = u64(e64 + 32);
+        cd = u64(e64 + 48);
+    }
+    uint64_t at = cd;
+    for (uint64_t k = 0; k < entries && at < n; ++k) {
+        if (u32(at) != 0x02014b50) return {};
+        const uint32_t method = u16(at + 10), nlen = u16(at + 28), elen = u16(at + 30), clen = u16(at + 32);
+        uint64_t comp = u32(at + 20), size = u32(at + 24), lho = u32(at + 42);
+        if (at + 46 + nlen + elen + clen > n) return {};
+        const std::string name(reinterpret_cast<const char*>(d + at + 46), nlen);
+        for (uint64_t x = at + 46 + nlen; x + 4 <= at + 46 + nlen + elen;) {  // zip64 extra: 0x0001
+            const uint32_t id = u16(x), len = u16(x + 2);
+            if (id == 1) {
+                uint64_t f = x + 4;
+                if (size == 0xFFFFFFFFu) size = u64(f), f += 8;
+                if (comp == 0xFFFFFFFFu) comp = u64(f), f += 8;
+                if (lho == 0xFFFFFFFFu) lho = u64(f);
+            }
+            x += 4 + len;
+        }
+        at += 46 + nlen + elen + clen;
+        if (method != 0 || comp != size || lho > n || u32(lho) != 0x04034b50) continue;
+        const uint64_t data = lho + 30 + u16(lho + 26) + u16(lho + 28);
+        if (data > n || size > n - data) continue;
+        out[name] = {data, size};
+    }
+    return out;
+}
+
 class ZipStorages : public StorageSource {
 public:
     ZipStorages(const ZipArchive& z, std::string prefix) : z_(z), prefix_(std::move(prefix)) {}
@@ -398,8 +514,31 @@ private:
     std::vector<uint8_t> buf_;
 };
 
-WeightMap read_zip(const uint8_t* data, size_t size, const std::string& name) {
-    ZipArchive z(data, size, name);
+// Storages that point into the mapped file when stored in place, else read by libzip into
+// buffers that live as long as the result.
+class MappedZipStorages : public StorageSource {
+public:
+    MappedZipStorages(const ZipArchive& z, std::string prefix, const uint8_t* data, size_t size,
+                      std::list<std::vector<uint8_t>>& keep)
+        : z_(z), prefix_(std::move(prefix)), data_(data), offsets_(stored_entry_offsets(data, size)), keep_(keep) {}
+    std::pair<const uint8_t*, size_t> bytes(const StorageRef& ref) override {
+        const std::string entry = prefix_ + "data/" + ref.key;
+        auto it = offsets_.find(entry);
+        if (it != offsets_.end() && z_.size_of(entry) == it->second.size)  // libzip agrees
+            return {data_ + it->second.offset, static_cast<size_t>(it->second.size)};
+        keep_.push_back(z_.read(entry));
+        return {keep_.back().data(), keep_.back().size()};
+    }
+private:
+    const ZipArchive& z_;
+    std::string prefix_;
+    const uint8_t* data_;
+    std::map<std::string, StoredSpan> offsets_;
+    std::list<std::vector<uint8_t>>& keep_;
+};
+
+// The zip's data.pkl entry ("<prefix>data.pkl"); its prefix names the storages' folder.
+std::string find_data_pkl(const ZipArchive& z) {
     std::string pkl;
     for (auto& n : z.names()) {
         const std::string suffix = "data.pkl";
@@ -410,14 +549,23 @@ WeightMap read_zip(const uint8_t* data, size_t size, const std::string& name) {
         }
     }
     if (pkl.empty()) z.fail("zip archive has no data.pkl (not a torch.save file)");
-    std::string prefix = pkl.substr(0, pkl.size() - 8);
+    return pkl;
+}
+
+bool big_endian_storages(const ZipArchive& z, const std::string& prefix) {
+    if (!z.has(prefix + "byteorder")) return false;
+    auto bo = z.read(prefix + "byteorder");
+    std::string s(bo.begin(), bo.end());
+    if (s != "big" && s != "little") z.fail("unknown byteorder '" + s.substr(0, 16) + "'");
+    return s == "big";
+}
+
+WeightMap read_zip(const uint8_t* data, size_t size, const std::string& name) {
+    ZipArchive z(data, size, name);
+    const std::string pkl = find_data_pkl(z);
+    const std::string prefix = pkl.substr(0, pkl.size() - 8);
     ZipStorages src(z, prefix);
-    if (z.has(prefix + "byteorder")) {
-        auto bo = z.read(prefix + "byteorder");
-        std::string s(bo.begin(), bo.end());
-        if (s == "big") src.swap = true;
-        else if (s != "little") z.fail("unknown byteorder '" + s.substr(0, 16) + "'");
-    }
+    src.swap = big_endian_storages(z, prefix);
     std::vector<uint8_t> pbytes = z.read(pkl);
     PickleResult pk = unpickle(pbytes.data(), pbytes.size(), name + ":" + pkl, allowed_global);
     Interpreter in(pk, name, size);
@@ -439,7 +587,9 @@ public:
     std::string name;
 };
 
-WeightMap read_legacy(const uint8_t* data, size_t size, const std::string& name) {
+// Parses the chain, then hands the state dict's interpreter and the storages to `finish`.
+template <typename Finish>
+auto read_legacy_with(const uint8_t* data, size_t size, const std::string& name, Finish&& finish) {
     auto none = [](const std::string&) { return false; };
     size_t pos = 0;
     auto next = [&](const std::function<bool(const std::string&)>& allow) {
@@ -506,7 +656,11 @@ WeightMap read_legacy(const uint8_t* data, size_t size, const std::string& name)
         src.spans[k.s] = {data + pos, static_cast<size_t>(count) * es};
         pos += static_cast<size_t>(count) * es;
     }
-    return in.run(src);
+    return finish(in, src);
+}
+
+WeightMap read_legacy(const uint8_t* data, size_t size, const std::string& name) {
+    return read_legacy_with(data, size, name, [](Interpreter& in, StorageSource& src) { return in.run(src); });
 }
 
 }  // namespace
@@ -542,6 +696,67 @@ WeightMap read_pth_bytes(const uint8_t* data, size_t size, const std::string& na
         return detect_pth_format(data, size, name) == PthFormat::Zip ? read_zip(data, size, name)
                                                                      : read_legacy(data, size, name);
     });
+}
+
+const RawTensor* MappedWeights::find(const std::string& name) const {
+    for (const RawTensor& t : tensors)
+        if (t.name == name) return &t;
+    return nullptr;
+}
+
+MappedWeights map_pth(const std::string& path) {
+    // What the result keeps alive: the mapping, and whatever had to be read or converted.
+    struct Held {
+        void* base = MAP_FAILED;
+        size_t len = 0;
+        std::list<std::vector<uint8_t>> buffers;
+        std::list<std::vector<float>> copies;
+        ~Held() { if (base != MAP_FAILED) ::munmap(base, len); }
+    };
+    auto held = std::make_shared<Held>();
+    {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) throw WeightError(path, std::string("cannot open (") + std::strerror(errno) + ")");
+        struct stat st {};
+        if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            ::close(fd);
+            throw WeightError(path, "cannot read (not a regular file)");
+        }
+        held->len = static_cast<size_t>(st.st_size);
+        if (held->len == 0) {
+            ::close(fd);
+            throw WeightError(path, "empty file");
+        }
+        // Private and writable: a trainer may update the tensors in place (copy-on-write pages);
+        // the file never changes.
+        held->base = ::mmap(nullptr, held->len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+        const int err = errno;
+        ::close(fd);
+        if (held->base == MAP_FAILED) throw WeightError(path, std::string("cannot map (") + std::strerror(err) + ")");
+    }
+    const uint8_t* data = static_cast<const uint8_t*>(held->base);
+    const size_t size = held->len;
+    MappedWeights out;
+    guarded(path, [&] {
+        if (detect_pth_format(data, size, path) == PthFormat::Zip) {
+            ZipArchive z(data, size, path);
+            const std::string pkl = find_data_pkl(z);
+            const std::string prefix = pkl.substr(0, pkl.size() - 8);
+            MappedZipStorages src(z, prefix, data, size, held->buffers);
+            src.swap = big_endian_storages(z, prefix);
+            std::vector<uint8_t> pbytes = z.read(pkl);
+            PickleResult pk = unpickle(pbytes.data(), pbytes.size(), path + ":" + pkl, allowed_global);
+            Interpreter in(pk, path, size);
+            out.tensors = in.views(src, held->copies, out.in_place);
+        } else {
+            out.tensors = read_legacy_with(data, size, path, [&](Interpreter& in, StorageSource& src) {
+                return in.views(src, held->copies, out.in_place);
+            });
+        }
+        return WeightMap{};
+    });
+    out.memory = held;
+    return out;
 }
 
 WeightMap read_pth(const std::string& path) {

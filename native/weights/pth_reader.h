@@ -17,7 +17,9 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 #include "weights/weights.h"
 
 namespace catdog::weights {
@@ -29,6 +31,27 @@ WeightMap read_pth(const std::string& path);
 
 // Same from memory (fuzzers, tests). `name` is used in error messages only.
 WeightMap read_pth_bytes(const uint8_t* data, size_t size, const std::string& name);
+
+// A tensor in memory that its MappedWeights keeps alive.
+struct RawTensor {
+    std::string name;
+    std::vector<int64_t> shape;
+    const float* data = nullptr;  // row-major
+};
+
+// The same state dict with its float32 tensors left where they are in the file, mapped
+// copy-on-write: no read and no copy, pages come in from the page cache as a forward touches
+// them. A run's model.ckpt loads this way in milliseconds: torch's zip writer stores each
+// record uncompressed at a 64-byte aligned offset. Tensors that are not float32, little-endian,
+// contiguous and aligned in the file (a legacy .pth, a compressed entry) are converted into
+// memory the result keeps as well. Same checks and errors as read_pth.
+struct MappedWeights {
+    std::shared_ptr<const void> memory;  // the mapping and any converted tensors
+    std::vector<RawTensor> tensors;      // state-dict order
+    size_t in_place = 0;                 // how many of them point into the file
+    const RawTensor* find(const std::string& name) const;  // nullptr if absent
+};
+MappedWeights map_pth(const std::string& path);
 
 // Which container a buffer holds (zip local-file magic "PK\3\4" vs. a pickle); throws
 // WeightError when it is neither.

@@ -18,20 +18,14 @@ Usage: odd_entry_points.py --catdog BIN --shared ../shared --work DIR
 """
 import argparse, csv, json, os, shutil, subprocess, sys
 
-failures = []
+from cli_checks import FAILS as failures, check
+
 # 1x1 and 8x5 pixels keep no trace of the cat: they must be classified (no error, no crash),
 # but no classifier can be held to a label there.
 NO_CONTENT = {"cat.tiny_1x1.png", "cat.tiny_8x5.jpg"}
 # 300 + 300 photos, 3 epochs: enough for the frozen MobileNet V2 head to label the thin strips
 # right (100 + 100, 2 epochs called cat.extreme_tall_40x300 a dog).
 N_PER_CLASS, EPOCHS = int(os.environ.get("ODD_N", 300)), int(os.environ.get("ODD_EPOCHS", 3))
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, flush=True)
-    return cond
 
 
 def run(cmd, **kw):

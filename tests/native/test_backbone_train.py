@@ -24,30 +24,7 @@ import argparse, json, os, shutil, subprocess, sys, time
 # 0.9333 (560/600) after epoch 2 (measured 2026-12-01; `--reference` reruns it, ~10 min).
 SQUEEZENET_TORCH_VAL_ACC = 560 / 600
 
-FAILS = []
-
-
-def check(cond, msg):
-    if not cond:
-        FAILS.append(msg)
-        print("FAIL:", msg, flush=True)
-    return cond
-
-
-def run(cmd, **kw):
-    print("$", " ".join(cmd), flush=True)
-    return subprocess.run(cmd, capture_output=True, text=True, **kw)
-
-
-def fresh(path):
-    shutil.rmtree(path, ignore_errors=True)
-    os.makedirs(path)
-    return path
-
-
-def load_json(path):
-    with open(path) as f:
-        return json.load(f)
+from cli_checks import FAILS, check, fresh, load_json, run
 
 
 def holdout_files(shared):

@@ -28,6 +28,7 @@
 #include "nets/netspec.h"
 #include "nets/pretrained.h"
 #include "test_paths.h"
+#include "torch_dict.h"
 #include "weights/pth_reader.h"
 
 using namespace catdog;
@@ -46,14 +47,6 @@ std::string squeezenet_file(bool legacy) {
     return catdog_test::shared_dir() + "/weights/squeezenet1_1/squeezenet1_1" + (legacy ? "-legacy" : "") + ".pth";
 }
 
-std::map<std::string, c10::IValue> load_dict(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) FAIL("missing fixture " << path);
-    std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    std::map<std::string, c10::IValue> out;
-    for (const auto& kv : torch::pickle_load(bytes).toGenericDict()) out[kv.key().toStringRef()] = kv.value();
-    return out;
-}
 
 double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
     REQUIRE(a.sizes() == b.sizes());
@@ -79,7 +72,7 @@ TEST_CASE("backbone specs hold the .pth files' state_dict keys and shapes, in or
         INFO(c.backbone);
         const weights::WeightMap w = weights::read_pth(c.files[0]);
         const nets::NetSpec s = nets::make_spec(c.backbone, 1000);
-        auto ref = load_dict(c.ref);
+        auto ref = catdog_test::load_torch_dict(c.ref);
         std::vector<std::string> keys;  // torchvision's state_dict order (../shared's file has its own)
         std::istringstream in(ref.at("state_dict_keys").toStringRef());
         for (std::string k; std::getline(in, k);) keys.push_back(k);
@@ -109,7 +102,7 @@ TEST_CASE("backbone specs hold the .pth files' state_dict keys and shapes, in or
 
 TEST_CASE("backbones: logits and every view vs torchvision within 1e-4", "[backbones]") {
     for (const Case& c : cases()) {
-        auto ref = load_dict(c.ref);
+        auto ref = catdog_test::load_torch_dict(c.ref);
         const torch::Tensor x = ref.at("input").toTensor();
         const torch::Tensor want = ref.at("logits").toTensor();
         REQUIRE(want.std().item<double>() > 0.3);  // a check at 1e-4 that could fail
@@ -157,7 +150,7 @@ TEST_CASE("backbones: logits and every view vs torchvision within 1e-4", "[backb
 }
 
 TEST_CASE("squeezenet1_1 real weights: holdout-dev's ImageNet top-1 equals torchvision's", "[backbones]") {
-    auto ref = load_dict(fixtures() + "/squeezenet1_1_ref.pt");
+    auto ref = catdog_test::load_torch_dict(fixtures() + "/squeezenet1_1_ref.pt");
     std::vector<std::string> files;
     std::istringstream in(ref.at("holdout_files").toStringRef());
     for (std::string f; std::getline(in, f);) files.push_back(f);
@@ -186,7 +179,7 @@ TEST_CASE("squeezenet1_1 real weights: holdout-dev's ImageNet top-1 equals torch
 }
 
 TEST_CASE("resnet18 --unfreeze 2: the unfrozen BatchNorms train as PyTorch's, the rest stay frozen", "[backbones]") {
-    auto ref = load_dict(fixtures() + "/resnet18_ref.pt");
+    auto ref = catdog_test::load_torch_dict(fixtures() + "/resnet18_ref.pt");
     Model m(nets::make_spec("resnet18", 1000), Model::Init::None);
     m.load(nets::load_pretrained("resnet18", fixtures() + "/resnet18.pth"), true);
     m.set_trainable(2);
@@ -218,7 +211,7 @@ TEST_CASE("resnet18 --unfreeze 2: the unfrozen BatchNorms train as PyTorch's, th
 TEST_CASE("backbones: bf16 trunk and a 2-class head, save -> load_file round trip", "[backbones]") {
     for (const Case& c : cases()) {
         INFO(c.backbone);
-        auto ref = load_dict(c.ref);
+        auto ref = catdog_test::load_torch_dict(c.ref);
         const torch::Tensor x = ref.at("input").toTensor();
         Model m(nets::make_spec(c.backbone, 1000), Model::Init::None);
         m.load(nets::load_pretrained(c.backbone, c.files[0]), true);

@@ -37,6 +37,7 @@
 #include "nets/netspec.h"
 #include "nets/pretrained.h"
 #include "test_paths.h"
+#include "torch_dict.h"
 #include "weights/pth_reader.h"
 
 using namespace catdog;
@@ -54,15 +55,6 @@ std::string mobilenet_tflite() {
     return catdog_test::shared_dir() + "/weights/mobilenet_v2_1.0_224_quant/mobilenet_v2_1.0_224_quant.tflite";
 }
 
-// A plain dict saved by Python's torch.save (zip format) -> name -> IValue.
-std::map<std::string, c10::IValue> load_dict(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) FAIL("missing fixture " << path);
-    std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    std::map<std::string, c10::IValue> out;
-    for (const auto& kv : torch::pickle_load(bytes).toGenericDict()) out[kv.key().toStringRef()] = kv.value();
-    return out;
-}
 
 double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
     REQUIRE(a.sizes() == b.sizes());
@@ -135,7 +127,7 @@ TEST_CASE("make_spec names the valid backbones on a bad one", "[nets]") {
 // [SECTION] AlexNet parity with torchvision
 //-----------------------------------------------------------------------------
 TEST_CASE("default init equals torchvision's alexnet() under the same seed", "[nets][alexnet]") {
-    auto ref = load_dict(fixtures() + "/alexnet_ref.pt");
+    auto ref = catdog_test::load_torch_dict(fixtures() + "/alexnet_ref.pt");
     torch::manual_seed(0);
     Model m(nets::make_spec("alexnet", 1000));
     for (const char* n : {"features.0.weight", "features.0.bias", "classifier.6.weight", "classifier.6.bias"}) {
@@ -145,7 +137,7 @@ TEST_CASE("default init equals torchvision's alexnet() under the same seed", "[n
 }
 
 TEST_CASE("alexnet from torchvision .pth files: logits and activations within 1e-4", "[nets][alexnet]") {
-    auto ref = load_dict(fixtures() + "/alexnet_ref.pt");
+    auto ref = catdog_test::load_torch_dict(fixtures() + "/alexnet_ref.pt");
     const torch::Tensor x = ref.at("input").toTensor();
     const torch::Tensor want = ref.at("logits").toTensor();
     REQUIRE(want.std().item<double>() > 1.0);  // a check at 1e-4 that could fail
@@ -189,7 +181,7 @@ TEST_CASE("loading refuses weights of another network, naming file and tensor", 
 // [SECTION] MobileNet V2 imported from TFLite vs. an independent NumPy float reference
 //-----------------------------------------------------------------------------
 TEST_CASE("mobilenet_v2 from TFLite classifies holdout-dev like the NumPy reference", "[nets][mobilenet]") {
-    auto ref = load_dict(fixtures() + "/mobilenet_ref.pt");
+    auto ref = catdog_test::load_torch_dict(fixtures() + "/mobilenet_ref.pt");
     const torch::Tensor x = ref.at("input").toTensor();
     const torch::Tensor want = ref.at("logits").toTensor();
     std::vector<std::string> files;
@@ -252,7 +244,7 @@ TEST_CASE("mobilenet_v2 from TFLite classifies holdout-dev like the NumPy refere
 }
 
 TEST_CASE("mobilenet_v2 end to end: the shared core's val transform, then the imported net", "[nets][mobilenet]") {
-    auto ref = load_dict(fixtures() + "/mobilenet_ref.pt");
+    auto ref = catdog_test::load_torch_dict(fixtures() + "/mobilenet_ref.pt");
     const torch::Tensor x = ref.at("input").toTensor(), want = ref.at("logits").toTensor();
     std::vector<std::string> files;
     for (const auto& f : ref.at("files").toListRef()) files.push_back(f.toStringRef());
@@ -381,6 +373,11 @@ TEST_CASE("save -> load_file round trip is exact and adopts the file's head", "[
         INFO(n);
         CHECK(torch::equal(t, b.params().at(n)));
     }
+    // Loaded in place: every tensor points into the mapped file, 64-byte aligned.
+    const weights::MappedWeights mapped = weights::map_pth(path);
+    CHECK(mapped.tensors.size() == a.params().size());
+    CHECK(mapped.in_place == mapped.tensors.size());
+    for (const weights::RawTensor& t : mapped.tensors) CHECK(reinterpret_cast<uintptr_t>(t.data) % 64 == 0);
     Model c(nets::make_spec("alexnet", 2));
     CHECK_THROWS_WITH(c.load_file(path), Catch::Contains(path) && Catch::Contains("features.0.weight"));
     std::ofstream(path + ".junk") << "not a checkpoint";
@@ -428,7 +425,7 @@ TEST_CASE("forward throughput", "[.bench]") {
 //-----------------------------------------------------------------------------
 TEST_CASE("onednn engine: alexnet logits match torchvision's", "[nets][alexnet][onednn]") {
     REQUIRE(Model::onednn_available());  // scripts/setup installs libdnnl-dev
-    auto ref = load_dict(fixtures() + "/alexnet_ref.pt");
+    auto ref = catdog_test::load_torch_dict(fixtures() + "/alexnet_ref.pt");
     const torch::Tensor x = ref.at("input").toTensor();
     const torch::Tensor want = ref.at("logits").toTensor();
     for (bool channels_last : {false, true}) {
@@ -451,7 +448,7 @@ TEST_CASE("onednn engine: alexnet logits match torchvision's", "[nets][alexnet][
 
 TEST_CASE("onednn engine: train mode stops before Dropout, weights changes are seen", "[nets][alexnet][onednn]") {
     REQUIRE(Model::onednn_available());  // scripts/setup installs libdnnl-dev
-    auto ref = load_dict(fixtures() + "/alexnet_ref.pt");
+    auto ref = catdog_test::load_torch_dict(fixtures() + "/alexnet_ref.pt");
     const torch::Tensor x = ref.at("input").toTensor();
     Model a(nets::make_spec("alexnet", 2)), b(nets::make_spec("alexnet", 2));
     const auto w = nets::load_pretrained("alexnet", fixtures() + "/alexnet_zip.pth");
@@ -478,7 +475,7 @@ TEST_CASE("onednn engine: train mode stops before Dropout, weights changes are s
 
 TEST_CASE("onednn engine: mobilenet_v2 matches the NumPy reference", "[nets][mobilenet][onednn]") {
     REQUIRE(Model::onednn_available());  // scripts/setup installs libdnnl-dev
-    auto ref = load_dict(fixtures() + "/mobilenet_ref.pt");
+    auto ref = catdog_test::load_torch_dict(fixtures() + "/mobilenet_ref.pt");
     const torch::Tensor x = ref.at("input").toTensor().narrow(0, 0, 16);
     const torch::Tensor want = ref.at("logits").toTensor().narrow(0, 0, 16);
     Model m(nets::make_spec("mobilenet_v2", 1001));

@@ -13,19 +13,12 @@
 #undef CHECK
 #include <catch2/catch.hpp>
 #include "test_paths.h"
+#include "torch_dict.h"
 
 using namespace catdog;
 
 namespace {
 
-std::map<std::string, c10::IValue> load_dict(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) FAIL("missing fixture " << path << " (run through ctest: the nets_mobilenet fixture makes it)");
-    std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    std::map<std::string, c10::IValue> out;
-    for (const auto& kv : torch::pickle_load(bytes).toGenericDict()) out[kv.key().toStringRef()] = kv.value();
-    return out;
-}
 
 std::string fixtures() {
     const char* d = std::getenv("CATDOG_NETS_FIXTURES");
@@ -36,7 +29,7 @@ std::string fixtures() {
 }  // namespace
 
 TEST_CASE("bf16 trunk: mobilenet_v2 logits near the NumPy reference, same classes", "[precision]") {
-    auto ref = load_dict(fixtures() + "/mobilenet_ref.pt");
+    auto ref = catdog_test::load_torch_dict(fixtures() + "/mobilenet_ref.pt");
     const torch::Tensor x = ref.at("input").toTensor(), want = ref.at("logits").toTensor();
     nets::Model m(nets::make_spec("mobilenet_v2", 1001));
     m.load(nets::load_pretrained("mobilenet_v2", catdog_test::shared_dir() +

@@ -18,25 +18,7 @@ Usage: test_train_cli.py MODE --catdog BIN --shared ../shared --work DIR
 """
 import argparse, csv, hashlib, io, json, os, random, resource, shutil, signal, subprocess, sys, time
 
-FAILS = []
-
-
-def check(cond, msg):
-    if not cond:
-        FAILS.append(msg)
-        print("FAIL:", msg, flush=True)
-    return cond
-
-
-def run(cmd, **kw):
-    print("$", " ".join(cmd), flush=True)
-    return subprocess.run(cmd, capture_output=True, text=True, **kw)
-
-
-def fresh(path):
-    shutil.rmtree(path, ignore_errors=True)
-    os.makedirs(path)
-    return path
+from cli_checks import FAILS, check, fresh, load_json, run
 
 
 def odd_rows(shared):
@@ -63,11 +45,6 @@ def subset(shared, dest, per_class, with_odd):
                 if r["expected_label"] == "error":
                     errors[r["name"]] = link
     return errors
-
-
-def load_json(path):
-    with open(path) as f:
-        return json.load(f)
 
 
 def metrics_rows(run_dir):
@@ -533,12 +510,17 @@ torch.save(m.state_dict(), {pth!r})
     check(p.returncode == 0 and len(rows) == 2, f"catdog without catdog-torch beside it: exit {p.returncode}, {p.stderr[-300:]!r}")
     p, _, _ = predict(exe, {}, extra=("--device", "cuda"), photos=files[:1])
     check(p.returncode == 127 and "catdog-torch" in p.stderr, f"--device cuda was not handed over: exit {p.returncode} {p.stderr!r}")
-    os.utime(os.path.join(runp, "model.ckpt"))  # the sidecar no longer matches: LibTorch must read model.ckpt
-    p, _, _ = predict(exe, {}, photos=files[:1])
-    check(p.returncode == 127, f"a stale model.ckpt.f32 was used: exit {p.returncode}")
+    # One weight file: the small catdog maps model.ckpt itself (no sidecar beside it).
+    check(not os.path.exists(os.path.join(runp, "model.ckpt.f32")), "a model.ckpt.f32 sidecar was written")
     _, _, t_full = predict(a.catdog, {"CATDOG_TORCH_PREDICT": "1"}, photos=files[:1])
     print(f"RESULT predict: {secs:.2f} s for two photos without LibTorch (process included), "
           f"{t_full:.2f} s for one through LibTorch reading model.ckpt", flush=True)
+    damaged = os.path.join(alone, "run")  # a damaged model.ckpt is handed over, not misread
+    shutil.copytree(runp, damaged)
+    with open(os.path.join(damaged, "model.ckpt"), "r+b") as f:
+        f.write(b"JUNK")
+    p = subprocess.run([exe, "predict", "--model", damaged, files[0]], capture_output=True, text=True)
+    check(p.returncode == 127, f"a damaged model.ckpt was not handed over: exit {p.returncode} {p.stderr[-300:]!r}")
 
 
 def main():
