@@ -18,6 +18,7 @@
 #include "catdog/grid.h"
 #include "catdog/transforms.h"
 #include "cli/command.h"
+#include "cli/torch_commands.h"
 #include "export/explain_graph.h"
 #include "export/views.h"
 #include "train/run.h"
@@ -101,7 +102,7 @@ void run_explain(const ExplainArgs& a) {
         if (layer.empty()) layer = spec.layers[size_t(conv_views.back())].view;
         bool known = false;
         for (int i : conv_views) known = known || spec.layers[size_t(i)].view == layer;
-        if (!known) throw Failure("unknown layer '" + layer + "'; valid layers: " + exporter::view_names(spec));
+        if (!known) throw Failure("unknown layer '" + layer + "'; valid layers: " + spec.view_names());
     } else if (!layer.empty()) {
         throw Failure("--layer does not apply to occlusion (it perturbs the photo)");
     }
@@ -235,7 +236,7 @@ void run_explain(const ExplainArgs& a) {
     }
 }
 
-const RegisterCommand reg{{"explain", "Where the network looks: CAM, Grad-CAM or occlusion over a photo, as a PNG", 75,
+const RegisterCommand reg{{kExplainCommand.name, kExplainCommand.help, kExplainCommand.order,
     [](CLI::App& app) {
         auto a = std::make_shared<ExplainArgs>();
         app.add_option("--model", a->run, "Run folder (from catdog train)")->required();

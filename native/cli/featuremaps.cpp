@@ -1,11 +1,11 @@
 // cli/featuremaps.cpp - `catdog featuremaps --model RUN --image IMG --layer NAME`: every
 // channel of one layer's activation as a viridis tile (one scale per layer), in a grid.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include "catdog/views.h"
 #include "cli/command.h"
-#include "export/views.h"
-#include "train/run.h"
+#include "infer/network.h"
 
 namespace catdog::cli {
 namespace {
@@ -20,29 +20,33 @@ void run_featuremaps(const FeaturemapsArgs& a) {
     train::RunInfo run = train::read_run(a.run);
     const nets::NetSpec spec = nets::make_spec(run.backbone, int(run.labels.size()));
     if (a.list || a.layer.empty()) {
-        if (!a.list) throw Failure("--layer is required; valid layers: " + exporter::view_names(spec));
-        std::printf("%s\n", exporter::view_names(spec).c_str());
+        if (!a.list) throw Failure("--layer is required; valid layers: " + spec.view_names());
+        std::printf("%s\n", spec.view_names().c_str());
         return;
     }
     if (a.image.empty()) throw Failure("--image is required");
     if (a.scale < 0 || a.scale > 64) throw Failure("--scale must be between 1 and 64 (0 = auto)");
     // Check the name and the photo before the (slower) model load.
-    bool known = false;
-    for (int i : spec.view_layers()) known = known || spec.layers[size_t(i)].view == a.layer;
-    if (!known)
-        throw Failure("unknown layer '" + a.layer + "'; valid layers: " + exporter::view_names(spec));
+    int layer = -1;
+    for (int i : spec.view_layers())
+        if (spec.layers[size_t(i)].view == a.layer) layer = i;
+    if (layer < 0) throw Failure("unknown layer '" + a.layer + "'; valid layers: " + spec.view_names());
     catdog::Image photo = catdog::load_image(a.image);  // DecodeError: one line naming the file
 
-    auto model = train::load_run_model(run, torch::kCPU);
-    torch::Tensor act = exporter::view_activation(*model, photo, run.transform, a.layer);
-    const auto s = act.sizes();
+    infer::Network net(std::move(run));
+    std::vector<float> x(size_t(net.input_floats()));
+    catdog::val_tensor(photo, net.run().transform, x.data(), catdog::Layout::HWC);
+    const auto& s = spec.layers[size_t(layer)].out_shape;  // [C, H, W]
+    if (s.size() != 3) throw Failure("layer '" + a.layer + "' is not a [C, H, W] map");
     const int c = int(s[0]), h = int(s[1]), w = int(s[2]);
+    std::vector<float> act(size_t(c) * h * w);
+    net.run_to(x.data(), 1, layer, act.data());
     const int scale = a.scale > 0 ? a.scale : catdog::featuremap_auto_scale(h);
-    catdog::Image img = catdog::featuremap_grid(act.data_ptr<float>(), c, h, w, a.nrow, scale);
+    catdog::Image img = catdog::featuremap_grid(act.data(), c, h, w, a.nrow, scale);
     catdog::write_png(a.out, img);
-    std::printf("wrote %s: %s %s, %d channels of %dx%d, values %.4g..%.4g, %dx%d px\n",
-                a.out.c_str(), run.backbone.c_str(), a.layer.c_str(), c, h, w,
-                act.min().item<float>(), act.max().item<float>(), img.w, img.h);
+    const auto [lo, hi] = std::minmax_element(act.begin(), act.end());
+    std::printf("wrote %s: %s %s, %d channels of %dx%d, values %.4g..%.4g, %dx%d px\n", a.out.c_str(),
+                net.run().backbone.c_str(), a.layer.c_str(), c, h, w, *lo, *hi, img.w, img.h);
 }
 
 const RegisterCommand reg{{"featuremaps", "Draw one layer's activations for a photo as a PNG grid", 70,

@@ -3,8 +3,7 @@
 #include <memory>
 #include "catdog/views.h"
 #include "cli/command.h"
-#include "export/views.h"
-#include "train/run.h"
+#include "infer/network.h"
 
 namespace catdog::cli {
 namespace {
@@ -18,16 +17,17 @@ struct KernelsArgs {
 void run_kernels(const KernelsArgs& a) {
     if (a.scale < 1 || a.scale > 64) throw Failure("--scale must be between 1 and 64");
     if (a.nrow < 1) throw Failure("--nrow must be at least 1");
-    train::RunInfo run = train::read_run(a.run);
-    auto model = train::load_run_model(run, torch::kCPU);
-    torch::Tensor w = exporter::conv1_weight(*model);
-    const auto s = w.sizes();
-    catdog::Image img = catdog::kernel_grid(w.data_ptr<float>(), int(s[0]), int(s[1]), int(s[2]),
-                                            int(s[3]), a.nrow, a.per_kernel, a.scale);
+    const infer::Network net(a.run);
+    const std::string name = net.spec().conv1 + ".weight";
+    const weights::RawTensor* w = net.param(name);
+    if (!w || w->shape.size() != 4) throw Failure(a.run + ": model.ckpt has no 4-D " + name);
+    const auto& s = w->shape;
+    catdog::Image img = catdog::kernel_grid(w->data, int(s[0]), int(s[1]), int(s[2]), int(s[3]), a.nrow,
+                                            a.per_kernel, a.scale);
     catdog::write_png(a.out, img);
     std::printf("wrote %s: %s %s, %lld kernels of %lldx%lldx%lld, %dx%d px\n", a.out.c_str(),
-                run.backbone.c_str(), model->spec().conv1.c_str(), (long long)s[0],
-                (long long)s[1], (long long)s[2], (long long)s[3], img.w, img.h);
+                net.run().backbone.c_str(), net.spec().conv1.c_str(), (long long)s[0], (long long)s[1],
+                (long long)s[2], (long long)s[3], img.w, img.h);
 }
 
 const RegisterCommand reg{{"kernels", "Draw the first conv layer's kernels as a PNG tile grid", 60,

@@ -9,6 +9,9 @@
 
 namespace catdog::cli {
 
+inline constexpr const char* kPredictHelp = "classify photos with a trained run";
+inline constexpr int kPredictOrder = 20;
+
 struct PredictArgs {
     std::string model;
     std::vector<std::string> files;

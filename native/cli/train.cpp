@@ -5,6 +5,7 @@
 #include <memory>
 #include <unistd.h>
 #include "cli/command.h"
+#include "cli/torch_commands.h"
 #if !CATDOG_TRAINER_ONLY
 #include "export/export.h"
 #endif
@@ -147,7 +148,7 @@ void setup(CLI::App& app) {
     });
 }
 
-RegisterCommand reg({"train", "train a classifier on a photo folder (frozen ImageNet backbone + new head)", 10, setup});
+RegisterCommand reg({kTrainCommand.name, kTrainCommand.help, kTrainCommand.order, setup});
 
 }  // namespace
 }  // namespace catdog::cli

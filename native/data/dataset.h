@@ -40,6 +40,12 @@ Dataset scan_folder(const std::string& dir, bool allow_single_class = false);
 // not know is a DataError naming it.
 void relabel(Dataset& ds, const std::vector<std::string>& model_labels);
 
+// A sample that could not be used (decoding failed), with the one-line reason.
+struct FailedSample {
+    size_t index;                // into the samples vector
+    std::string message;         // one line: "<file>: <format>: <reason>"
+};
+
 struct Split {
     std::vector<Sample> train, val;
 };

@@ -42,11 +42,6 @@ struct LoaderOptions {
     catdog::DecodeOptions decode;
 };
 
-struct FailedSample {
-    size_t index;                // into the samples vector
-    std::string message;         // one line: "<file>: <format>: <reason>"
-};
-
 struct Batch {
     int64_t number = 0;          // position in the epoch, from 0
     torch::Tensor images;        // [n, 3, crop, crop] float32, n = rows that decoded

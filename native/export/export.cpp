@@ -1,15 +1,17 @@
-// export/export.cpp - Model -> model.onnx, model.web.onnx, model.json (see export.h).
+// export/export.cpp - a run -> model.onnx, model.web.onnx, model.json, model.explain.onnx (see export.h).
 #include "export/export.h"
 
 #include <map>
 #include <stdexcept>
 #include <fstream>
-#include "data/dataset.h"
-#include "data/loader.h"
-#include "export/explain_graph.h"
-#include "nets/conv1.h"
+#include <algorithm>
+#include <cstdio>
 #include "catdog/files.h"
-#include "train/run.h"
+#include "data/dataset.h"
+#include "export/explain_graph.h"
+#include "infer/network.h"
+#include "nets/conv1.h"
+#include "train/run_info.h"
 
 namespace catdog::exporter {
 
@@ -51,25 +53,20 @@ catdog::ModelInfo make_model_info(const nets::NetSpec& spec_in,
     return info;
 }
 
-ExportResult export_model(const nets::Model& model, const std::vector<std::string>& labels,
-                          const std::string& dir, const ExportOptions& opt) {
-    nets::NetSpec spec = model.spec();
+ExportResult export_weights(const nets::NetSpec& spec_in, const ParamLookup& params,
+                            const std::vector<std::string>& labels, const std::string& dir,
+                            const ExportOptions& opt) {
+    nets::NetSpec spec = spec_in;
     spec.infer_shapes();
     if (!labels.empty() && int(labels.size()) != spec.num_classes)
         throw std::runtime_error(dir + ": " + std::to_string(labels.size()) + " labels for a " +
                                  std::to_string(spec.num_classes) + "-class model");
-
-    // CPU float32 contiguous copies only where needed; kept alive for the lookups.
-    std::map<std::string, torch::Tensor> cpu;
-    for (const auto& [name, t] : model.params())
-        cpu[name] = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-    ParamLookup lookup = [&cpu](const std::string& name) -> ParamView {
-        auto it = cpu.find(name);
-        if (it == cpu.end()) return {};
-        ParamView v;
-        v.shape = it->second.sizes().vec();
-        v.data = it->second.data_ptr<float>();
-        return v;
+    const ImagenetHead& in = opt.imagenet;
+    // The kept ImageNet head's parameters come from opt, the rest from the caller.
+    ParamLookup lookup = [&](const std::string& name) -> ParamView {
+        if (in.classes > 0 && name == "imagenet.weight") return {{in.classes, in.features}, in.weight.data()};
+        if (in.classes > 0 && name == "imagenet.bias") return {{in.classes}, in.bias.data()};
+        return params(name);
     };
 
     ExportResult r;
@@ -77,14 +74,10 @@ ExportResult export_model(const nets::Model& model, const std::vector<std::strin
     r.web_path = dir + "/model.web.onnx";
     r.json_path = dir + "/model.json";
     OnnxOptions o;
-    const ImagenetHead& in = opt.imagenet;
     if (in.classes > 0) {
         if (size_t(in.classes) * size_t(in.features) != in.weight.size() || size_t(in.classes) != in.bias.size() ||
             in.labels.size() != size_t(in.classes))
             throw std::runtime_error(dir + ": inconsistent ImageNet head");
-        // Borrowed, not copied: the lookups only read while the files are written.
-        cpu["imagenet.weight"] = torch::from_blob(const_cast<float*>(in.weight.data()), {in.classes, in.features});
-        cpu["imagenet.bias"] = torch::from_blob(const_cast<float*>(in.bias.data()), {in.classes});
         o.imagenet_classes = in.classes;
         r.imagenet_classes = in.classes;
     }
@@ -114,27 +107,39 @@ ExportResult export_model(const nets::Model& model, const std::vector<std::strin
     return r;
 }
 
-std::map<std::string, std::vector<float>> calibrate_linears(nets::Model& model, const torch::Tensor& photos,
+std::map<std::string, std::vector<float>> calibrate_linears(const nets::NetSpec& spec_in, int64_t n,
+                                                            const CalibrationRun& run_to, bool imagenet,
                                                             const OnnxOptions& onnx) {
+    nets::NetSpec spec = spec_in;
+    spec.infer_shapes();
     std::map<std::string, std::vector<float>> means;
-    const nets::NetSpec& spec = model.spec();
-    torch::NoGradGuard no_grad;
+    auto mean_of = [&](int from) {
+        if (from < 0) throw std::runtime_error("calibration: a Linear reads the image itself");
+        int64_t f = 1;
+        for (int64_t d : spec.layers[size_t(from)].out_shape) f *= d;
+        std::vector<float> act(size_t(n * f));
+        run_to(from, act.data());
+        std::vector<double> sum(static_cast<size_t>(f), 0.0);
+        for (int64_t r = 0; r < n; ++r)
+            for (int64_t k = 0; k < f; ++k) sum[size_t(k)] += act[size_t(r * f + k)];
+        std::vector<float> m(static_cast<size_t>(f));
+        for (int64_t k = 0; k < f; ++k) m[size_t(k)] = float(sum[size_t(k)] / double(n));
+        return m;
+    };
     for (size_t i = 0; i < spec.layers.size(); ++i) {
         const nets::Layer& L = spec.layers[i];
         if (L.op != nets::Op::Linear || L.out_ch * L.in_ch < onnx.quantize_min_elements) continue;
-        const int from = spec.input_of(int(i));
-        torch::Tensor x = from < 0 ? photos : model.run_to(photos, from);
-        torch::Tensor m = x.flatten(1).to(torch::kCPU, torch::kFloat).mean(0).contiguous();
-        means[L.name] = std::vector<float>(m.data_ptr<float>(), m.data_ptr<float>() + m.numel());
+        means[L.name] = mean_of(spec.input_of(int(i)));
     }
+    if (imagenet) means["imagenet"] = mean_of(spec.input_of(spec.head_layer));  // reads the new head's input
     return means;
 }
 
 namespace {
 
-// Up to `limit` of the run's training photos (spread over the list), val transform; the ones
-// that are gone or fail to decode are skipped.
-torch::Tensor calibration_photos(const train::RunInfo& run, int64_t limit) {
+// Up to `limit` of the run's training photos (spread over the list), val transform, as NHWC
+// rows; the ones that are gone or fail to decode are skipped.
+infer::Prepared calibration_photos(const train::RunInfo& run, int64_t limit) {
     data::Split split;
     try {
         split = train::read_split(run.dir);
@@ -142,47 +147,38 @@ torch::Tensor calibration_photos(const train::RunInfo& run, int64_t limit) {
         std::fprintf(stderr, "warning: int8 calibration without the run's photos: %s\n", e.what());
         return {};
     }
-    std::vector<data::Sample> pick;
+    std::vector<std::string> pick;
     const size_t n = split.train.size();
-    for (int64_t k = 0; k < limit && size_t(k) < n; ++k) pick.push_back(split.train[size_t(k) * n / size_t(std::min<int64_t>(limit, n))]);
-    data::LoaderOptions lo;
-    lo.transform = run.transform;
-    lo.batch_size = 64;
-    lo.workers = 0;
-    std::vector<torch::Tensor> parts;
-    data::Loader loader(pick, data::sequential_order(pick.size()), lo);
-    data::Batch b;
-    while (loader.next(b))
-        if (b.images.size(0) > 0) parts.push_back(b.images.clone());
-    return parts.empty() ? torch::Tensor() : torch::cat(parts);
+    for (int64_t k = 0; k < limit && size_t(k) < n; ++k)
+        pick.push_back(split.train[size_t(k) * n / size_t(std::min<int64_t>(limit, int64_t(n)))].path);
+    return infer::prepare_photos(pick, run.transform, infer::thread_count(0));
 }
 
 }  // namespace
 
 ExportResult export_run(const std::string& run_dir, const ExportOptions& opt_in) {
-    train::RunInfo run = train::read_run(run_dir);
-    auto model = train::load_run_model(run, torch::kCPU);
+    infer::Network net(run_dir);
     try {
+        const nets::NetSpec& spec = net.spec();
         ExportOptions opt = opt_in;
         std::string imagenet_note;
         if (opt.keep_imagenet && opt.imagenet.classes == 0)
-            opt.imagenet = load_imagenet_head(model->spec(), run.config.value("weights", std::string()), &imagenet_note);
+            opt.imagenet = load_imagenet_head(spec, net.run().config.value("weights", std::string()), &imagenet_note);
         int64_t calibrated = 0;
         if (opt.write_web && opt.linear_input_mean.empty()) {
-            torch::Tensor photos = calibration_photos(run, 128);
-            if (photos.defined()) {
-                opt.linear_input_mean = calibrate_linears(*model, photos);
-                const nets::NetSpec& spec = model->spec();
-                if (opt.imagenet.classes > 0) {  // the ImageNet head reads the new head's input
-                    torch::NoGradGuard no_grad;
-                    const int from = spec.input_of(spec.head_layer);
-                    torch::Tensor m = model->run_to(photos, from).flatten(1).to(torch::kCPU, torch::kFloat).mean(0).contiguous();
-                    opt.linear_input_mean["imagenet"] = std::vector<float>(m.data_ptr<float>(), m.data_ptr<float>() + m.numel());
-                }
-                calibrated = photos.size(0);
+            const infer::Prepared photos = calibration_photos(net.run(), 128);
+            if (photos.rows > 0) {
+                opt.linear_input_mean = calibrate_linears(
+                    spec, photos.rows, [&](int last, float* out) { net.run_to(photos.x.data(), photos.rows, last, out); },
+                    opt.imagenet.classes > 0);
+                calibrated = photos.rows;
             }
         }
-        ExportResult r = export_model(*model, run.labels, run_dir, opt);
+        ParamLookup lookup = [&net](const std::string& name) -> ParamView {
+            const weights::RawTensor* t = net.param(name);
+            return t ? ParamView{t->shape, t->data} : ParamView{};
+        };
+        ExportResult r = export_weights(spec, lookup, net.labels(), run_dir, opt);
         r.calibration_photos = calibrated;
         r.imagenet_note = imagenet_note;
         return r;

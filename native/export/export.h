@@ -1,4 +1,6 @@
-// export/export.h - a trained model -> the files the page and other runtimes load.
+// export/export.h - a trained run -> the files the page and other runtimes load. No LibTorch:
+// the weights come from the run's model.ckpt (infer/network.h); export/export_model.h adapts a
+// LibTorch nets::Model for the tests.
 //
 //   model.onnx       fp32, input "input" float32[N,3,S,S], outputs "logits", "probs" and one
 //                    output per visualisable activation (named by its view, e.g. "features.0")
@@ -11,13 +13,14 @@
 // Every file is written atomically (temp + rename), so a killed export leaves no torn file.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 #include "catdog/model_info.h"
 #include "export/imagenet_head.h"
 #include "export/onnx_writer.h"
-#include "nets/model.h"
+#include "nets/netspec.h"
 
 namespace catdog::exporter {
 
@@ -48,19 +51,26 @@ struct ExportResult {
     int imagenet_classes = 0;
 };
 
-// The mean input of each Linear layer that the web model stores in int8, over `photos`
-// ([N,3,S,S], the val transform), for OnnxOptions::linear_input_mean.
-std::map<std::string, std::vector<float>> calibrate_linears(nets::Model& model, const torch::Tensor& photos,
+// The output of spec.layers[last] for every calibration photo, `n` rows of its out_shape's
+// numel (NCHW order), into out; a network engine binds the photos.
+using CalibrationRun = std::function<void(int last, float* out)>;
+
+// The mean input of each Linear layer that the web model stores in int8, over the n photos
+// `run_to` was given, for OnnxOptions::linear_input_mean; with `imagenet`, also the mean input of
+// the kept ImageNet head (the new head's input) under "imagenet".
+std::map<std::string, std::vector<float>> calibrate_linears(const nets::NetSpec& spec, int64_t n,
+                                                            const CalibrationRun& run_to, bool imagenet = false,
                                                             const OnnxOptions& onnx = {});
 
 // The model.json contents for a model: layers with shapes from NetSpec::infer_shapes.
 catdog::ModelInfo make_model_info(const nets::NetSpec& spec, const std::vector<std::string>& labels);
 
-// Writes the three files for `model` (any device; parameters are read on the CPU) into `dir`.
-ExportResult export_model(const nets::Model& model, const std::vector<std::string>& labels,
-                          const std::string& dir, const ExportOptions& opt = {});
+// Writes the files for `spec` with parameters from `params` into `dir`.
+ExportResult export_weights(const nets::NetSpec& spec, const ParamLookup& params,
+                            const std::vector<std::string>& labels, const std::string& dir,
+                            const ExportOptions& opt = {});
 
-// Reads the run folder (train/run.h), loads its final model and exports into the folder. The
+// Reads the run folder and its model.ckpt and exports into the folder. The
 // web model's bias correction uses up to 128 of the run's training photos when they are still
 // where split.json says (otherwise the web model is written without it).
 // Throws std::runtime_error with a one-line reason naming the folder.

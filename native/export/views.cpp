@@ -5,12 +5,6 @@
 
 namespace catdog::exporter {
 
-std::string view_names(const nets::NetSpec& spec) {
-    std::string s;
-    for (int i : spec.view_layers()) s += (s.empty() ? "" : ", ") + spec.layers[size_t(i)].view;
-    return s;
-}
-
 torch::Tensor view_activation(nets::Model& model, const catdog::Image& photo,
                               const catdog::TransformSpec& transform, const std::string& layer) {
     const nets::NetSpec& spec = model.spec();
@@ -18,7 +12,7 @@ torch::Tensor view_activation(nets::Model& model, const catdog::Image& photo,
     for (int i : spec.view_layers()) known = known || spec.layers[size_t(i)].view == layer;
     if (!known)
         throw std::invalid_argument("unknown layer '" + layer + "' for " + spec.backbone +
-                                    "; valid layers: " + view_names(spec));
+                                    "; valid layers: " + spec.view_names());
     const int S = transform.crop;
     torch::Tensor x = torch::empty({1, 3, S, S}, torch::kFloat32);
     catdog::val_tensor(photo, transform, x.data_ptr<float>());

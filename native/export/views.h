@@ -1,4 +1,5 @@
-// export/views.h - what `catdog kernels` and `catdog featuremaps` read out of a model.
+// export/views.h - a LibTorch model's activations and conv1 weight, for `catdog explain` and
+// the tests that hold the pictures to torchvision (the commands themselves use infer/).
 #pragma once
 #include <string>
 #include <vector>
@@ -7,9 +8,6 @@
 #include "nets/model.h"
 
 namespace catdog::exporter {
-
-// "features.0, features.3, ..." - the visualisable layers, for error messages.
-std::string view_names(const nets::NetSpec& spec);
 
 // The activation [C, H, W] (CPU float32, contiguous) of view `layer` for one photo through
 // the val transform. An unknown layer is std::invalid_argument listing the valid names.

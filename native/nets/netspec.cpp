@@ -71,6 +71,12 @@ std::vector<int> NetSpec::view_layers() const {
     return out;
 }
 
+std::string NetSpec::view_names() const {
+    std::string s;
+    for (int i : view_layers()) s += (s.empty() ? "" : ", ") + layers[size_t(i)].view;
+    return s;
+}
+
 int NetSpec::find(const std::string& layer_name) const {
     for (int i = 0; i < (int)layers.size(); ++i)
         if (layers[i].name == layer_name) return i;

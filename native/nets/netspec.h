@@ -74,6 +74,7 @@ struct NetSpec {
     int bn_owner(int layer) const;
     // Visualisable activations (layers with a non-empty `view`), in order.
     std::vector<int> view_layers() const;
+    std::string view_names() const;  // "features.0, features.1, ..." (for messages)
     // Fills Layer::out_shape for an input of 3 x input_size x input_size; throws on a
     // malformed spec (bad input index, channel mismatch).
     void infer_shapes();

@@ -36,6 +36,10 @@ struct TrunkOptions {
     // Winograd sums in another order than direct convolution (AlexNet logits move by ~2e-5);
     // `catdog predict` turns it off so its numbers match the torch path and the page's.
     bool winograd = true;
+    // Linear layers run on fixed blocks of rows, so a photo's outputs are the same bits alone
+    // and inside any batch (oneDNN's inner product otherwise sums in a batch-dependent order).
+    // Inference turns it on; training batches do not need it.
+    bool batch_invariant = false;
 };
 
 class Trunk {

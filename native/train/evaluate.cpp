@@ -63,25 +63,10 @@ torch::Tensor infer_logits(nets::Model& model, const torch::Tensor& images) {
 
 double add_scores(EvalResult& r, const torch::Tensor& logits, const torch::Tensor& labels,
                   const std::vector<size_t>& indices) {
-    const size_t num_classes = (size_t)logits.size(1);
-    torch::Tensor loss = torch::nn::functional::cross_entropy(
-        logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
-    torch::Tensor probs = torch::softmax(logits, 1).contiguous();
-    torch::Tensor pred = logits.argmax(1);
-    const float* p = probs.data_ptr<float>();
-    auto truths = labels.accessor<int64_t, 1>();
-    auto guesses = pred.accessor<int64_t, 1>();
-    for (size_t k = 0; k < indices.size(); ++k) {
-        const int truth = (int)truths[k], guess = (int)guesses[k];
-        r.confusion.add(truth, guess);
-        r.scored.push_back({indices[k], truth, guess, std::vector<float>(p + k * num_classes, p + (k + 1) * num_classes)});
-        if (truth != guess) {
-            r.misclassified.push_back({indices[k], guess,
-                                       std::vector<float>(p + k * num_classes, p + (k + 1) * num_classes)});
-        }
-    }
-    r.n += (int64_t)indices.size();
-    return loss.item<double>();
+    const torch::Tensor l = logits.to(torch::kCPU, torch::kFloat).contiguous();
+    const torch::Tensor y = labels.to(torch::kCPU, torch::kLong).contiguous();
+    return add_scores(r, l.data_ptr<float>(), indices.size(), size_t(l.size(1)), y.data_ptr<int64_t>(),
+                      indices.data());
 }
 
 EvalResult evaluate(nets::Model& model, const std::vector<data::Sample>& samples, size_t num_classes,
@@ -103,24 +88,6 @@ EvalResult evaluate(nets::Model& model, const std::vector<data::Sample>& samples
     }
     r.loss = r.n ? loss_sum / (double)r.n : std::nan("");
     return r;
-}
-
-nlohmann::json val_results_json(const EvalResult& r, const std::vector<data::Sample>& samples,
-                                const std::vector<std::string>& labels, const std::string& data_root, int epoch) {
-    namespace fs = std::filesystem;
-    const fs::path root = fs::path(data_root).lexically_normal();
-    nlohmann::json photos = nlohmann::json::array();
-    for (const Scored& s : r.scored) {
-        // Relative to the data folder, so the page asks the server for photos/<file>.
-        const fs::path full = fs::path(samples.at(s.index).path).lexically_normal();
-        const fs::path rel = full.lexically_relative(root);
-        const bool inside = !rel.empty() && *rel.begin() != "..";
-        photos.push_back({{"file", (inside ? rel : full).generic_string()},
-                          {"label", s.label},
-                          {"pred", s.pred},
-                          {"probs", s.probs}});
-    }
-    return {{"format", "catdog-val/1"}, {"labels", labels}, {"epoch", epoch}, {"photos", std::move(photos)}};
 }
 
 }  // namespace catdog::train

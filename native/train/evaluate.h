@@ -1,5 +1,5 @@
-// train/evaluate.h - a model on a list of samples: loss, confusion, misclassified files.
-// Used for the per-epoch validation and by `catdog eval` / `catdog predict`.
+// train/evaluate.h - a LibTorch model on a list of samples, scored by train/scores.h.
+// Used for the per-epoch validation and by the LibTorch `catdog eval` / `catdog predict` (CUDA).
 #pragma once
 #include <functional>
 #include <vector>
@@ -8,30 +8,9 @@
 #include "data/loader.h"
 #include "nets/model.h"
 #include "train/metrics.h"
+#include "train/scores.h"
 
 namespace catdog::train {
-
-struct Misclassified {
-    size_t index;               // into the samples
-    int pred;
-    std::vector<float> probs;
-};
-
-// One photo's prediction (every photo that decoded, for val_results.json).
-struct Scored {
-    size_t index;               // into the samples
-    int label, pred;
-    std::vector<float> probs;
-};
-
-struct EvalResult {
-    Confusion confusion;
-    double loss = 0;            // mean cross-entropy over the rows that decoded
-    int64_t n = 0;
-    std::vector<Misclassified> misclassified;
-    std::vector<Scored> scored;  // in the samples' order
-    std::vector<data::FailedSample> failed;
-};
 
 // Forward through the trunk a few images at a time. Same result as one pass (no op mixes
 // images), but each activation stays small: under glibc's mmap threshold and in cache, where a
@@ -54,8 +33,8 @@ nets::Model::Engine trunk_engine(const std::string& name);
 // channels_last, eval mode, under InferenceMode.
 torch::Tensor infer_logits(nets::Model& model, const torch::Tensor& images);
 
-// Adds one batch's predictions (CPU float logits, [n, classes]) to r: confusion, misclassified,
-// n. Returns the batch's summed cross-entropy.
+// Adds one batch's CPU float logits [n, classes] to r (train/scores.h). Returns the batch's
+// summed cross-entropy.
 double add_scores(EvalResult& r, const torch::Tensor& logits, const torch::Tensor& labels,
                   const std::vector<size_t>& indices);
 
@@ -63,11 +42,5 @@ double add_scores(EvalResult& r, const torch::Tensor& logits, const torch::Tenso
 // `on_fail` sees each sample that failed to decode, in order.
 EvalResult evaluate(nets::Model& model, const std::vector<data::Sample>& samples, size_t num_classes,
                     data::LoaderOptions opt, const std::function<void(const data::FailedSample&)>& on_fail = {});
-
-// val_results.json: {"format": "catdog-val/1", "labels", "epoch", "photos": [{"file" (relative
-// to `data_root`, the folder the photos were scanned from), "label", "pred", "probs"}]}, the
-// per-photo results the page's mistakes view shows.
-nlohmann::json val_results_json(const EvalResult& r, const std::vector<data::Sample>& samples,
-                                const std::vector<std::string>& labels, const std::string& data_root, int epoch);
 
 }  // namespace catdog::train

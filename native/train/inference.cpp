@@ -1,4 +1,4 @@
-// train/inference.cpp - predict and eval over a run's model.
+// train/inference.cpp - predict and eval through LibTorch (CUDA; infer/ answers them on a CPU).
 #include "train/inference.h"
 
 #include <cstdio>
@@ -9,6 +9,7 @@
 #include "data/loader.h"
 #include "catdog/files.h"
 #include "train/checkpoint.h"
+#include "train/eval_report.h"
 #include "train/evaluate.h"
 #include "train/run.h"
 
@@ -32,12 +33,6 @@ data::LoaderOptions loader_options(const RunInfo& run, const InferenceOptions& o
     return lo;
 }
 
-bool same_folder(const std::string& a, const std::string& b) {
-    std::error_code ec1, ec2;
-    auto ca = fs::weakly_canonical(a, ec1), cb = fs::weakly_canonical(b, ec2);
-    return !ec1 && !ec2 && ca == cb;
-}
-
 }  // namespace
 
 void predict_files(const std::string& run_dir, const std::vector<std::string>& files, const InferenceOptions& opt,
@@ -54,7 +49,11 @@ void predict_files(const std::string& run_dir, const std::vector<std::string>& f
     const size_t k = run.labels.size();
     while (loader.next(b)) {
         torch::Tensor probs;
-        if (!b.indices.empty()) probs = torch::softmax(infer_logits(*model, b.images), 1).contiguous();
+        if (!b.indices.empty()) {
+            const torch::Tensor logits = infer_logits(*model, b.images).contiguous();
+            probs = torch::empty_like(logits);
+            softmax_rows(logits.data_ptr<float>(), b.indices.size(), k, probs.data_ptr<float>());
+        }
         // Merge decoded rows and failures back into the input order.
         size_t row = 0, fail = 0;
         while (row < b.indices.size() || fail < b.failed.size()) {
@@ -84,49 +83,10 @@ EvalReport evaluate_folder(const std::string& run_dir, const std::string& data_d
                            const InferenceOptions& opt) {
     RunInfo run = read_run(run_dir);
     torch::Device device = resolve_device(opt.device);
-    EvalReport rep;
-    rep.labels = run.labels;
-
-    std::vector<data::Sample> samples;
-    const std::string split_path = (fs::path(run_dir) / "split.json").string();
-    const bool own_folder = run.config.value("val_dir", std::string()).empty() &&
-                            same_folder(data_dir, run.config.value("data", std::string())) && fs::exists(split_path);
-    if (own_folder && !all_files) {
-        samples = read_split(run_dir).val;
-        rep.used_val_split = true;
-        rep.data_dir = data_dir;
-    } else {
-        data::Dataset ds = data::scan_folder(data_dir, /*allow_single_class=*/true);
-        data::relabel(ds, run.labels);
-        samples = std::move(ds.samples);
-        rep.data_dir = ds.root;
-    }
+    const EvalSamples s = eval_samples(run, data_dir, all_files);
     auto model = load_run_model(run, device);
     model->set_trunk_engine(trunk_engine("auto"));
-    EvalResult r = evaluate(*model, samples, run.labels.size(), loader_options(run, opt, device));
-    rep.n = r.n;
-    rep.accuracy = r.confusion.accuracy();
-    rep.loss = r.loss;
-    rep.per_class_acc = r.confusion.per_class_acc();
-    rep.confusion = r.confusion.m;
-    for (auto& w : r.misclassified) rep.misclassified.push_back({samples[w.index].path, samples[w.index].label, w.pred, w.probs});
-    for (auto& f : r.failed) rep.failed.push_back({samples[f.index].path, f.message});
-    const std::string val_dir = run.config.value("val_dir", std::string());
-    if ((own_folder && !all_files) || (!val_dir.empty() && same_folder(data_dir, val_dir))) {
-        // The run's own val split: refresh its per-photo results (the page's mistakes view).
-        // The epoch is the number of rows metrics.csv holds.
-        const int epoch = epochs_recorded(run_dir);
-        std::string root = val_photo_root(run);
-        if (root.empty()) root = data_dir;
-        const std::string out = (fs::path(run_dir) / "val_results.json").string();
-        try {
-            write_file_atomic(out, val_results_json(r, samples, run.labels, root, epoch).dump(1) + "\n");
-            rep.val_results = out;
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "warning: %s not written: %s\n", out.c_str(), e.what());
-        }
-    }
-    return rep;
+    return eval_report(run, s, evaluate(*model, s.samples, run.labels.size(), loader_options(run, opt, device)));
 }
 
 }  // namespace catdog::train

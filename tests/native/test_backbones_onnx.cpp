@@ -9,7 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include "catdog/model_info.h"
-#include "export/export.h"
+#include "export/export_model.h"
 #include "nets/pretrained.h"
 
 using namespace catdog;

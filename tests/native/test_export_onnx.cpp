@@ -13,7 +13,7 @@
 #include <onnx/onnx_pb.h>
 #include "catdog/model_info.h"
 #include "data/dataset.h"
-#include "export/export.h"
+#include "export/export_model.h"
 #include "nets/pretrained.h"
 #include "train/config.h"
 #include "train/run.h"

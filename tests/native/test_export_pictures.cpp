@@ -18,7 +18,7 @@
 #include <sstream>
 #include "catdog/grid.h"
 #include "catdog/views.h"
-#include "export/export.h"
+#include "export/export_model.h"
 #include "export/plot.h"
 #include "export/views.h"
 #include "nets/pretrained.h"
