@@ -9,6 +9,7 @@
 #include "catdog/image.h"
 #include "catdog/transforms.h"
 #include "nets/model.h"
+#include "nets/model_io.h"
 #include "nets/netspec.h"
 
 using Clock = std::chrono::steady_clock;
@@ -28,7 +29,7 @@ int main(int argc, char** argv) {
     const double t_ctor = since(t1);
 
     auto t2 = Clock::now();
-    model.load_file(argv[1]);
+    catdog::nets::load_model(model, argv[1]);
     const double t_load = since(t2);
 
     auto t3 = Clock::now();

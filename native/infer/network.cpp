@@ -44,6 +44,18 @@ Network::Network(train::RunInfo run) : run_(std::move(run)) {
     trunk_ = std::make_unique<onednn::Trunk>(spec_, lookup, opt);
 }
 
+Network::Network(nets::NetSpec spec, std::vector<std::string> labels, TransformSpec transform,
+                 const onednn::ParamLookup& params)
+    : spec_(std::move(spec)) {
+    run_.backbone = spec_.backbone;
+    run_.labels = std::move(labels);
+    run_.transform = transform;
+    onednn::TrunkOptions opt;
+    opt.winograd = false;
+    opt.batch_invariant = true;
+    trunk_ = std::make_unique<onednn::Trunk>(spec_, params, opt);
+}
+
 void Network::run_to(const float* x, int64_t n, int last, float* out) {
     if (n > 0) trunk_->run(x, n, last, out);
 }

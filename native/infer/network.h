@@ -26,13 +26,18 @@ public:
     explicit Network(const std::string& run_dir);
     // The same for an already read run.
     explicit Network(train::RunInfo run);
+    // A network in training (the trainer's validation on the CPU): its parameters are read
+    // where they lie through `params` (strided, e.g. channels_last), which must outlive this
+    // and not change while it exists.
+    Network(nets::NetSpec spec, std::vector<std::string> labels, TransformSpec transform,
+            const onednn::ParamLookup& params);
 
     const train::RunInfo& run() const { return run_; }
     const nets::NetSpec& spec() const { return spec_; }
     const std::vector<std::string>& labels() const { return run_.labels; }
     int64_t input_floats() const { return 3 * int64_t(spec_.input_size) * spec_.input_size; }
     // A parameter by its torchvision name (row-major float32), or nullptr.
-    const weights::RawTensor* param(const std::string& name) const { return weights_->find(name); }
+    const weights::RawTensor* param(const std::string& name) const { return weights_ ? weights_->find(name) : nullptr; }
 
     // spec().layers[last]'s output for n images x (NHWC floats [n, S, S, 3]): out holds n times
     // its out_shape, NCHW. Throws std::runtime_error when the plan lacks a layer.

@@ -1,28 +1,17 @@
 // nets/model.cpp - the NetSpec interpreted with torch's functional ops.
 //
-// The only translation unit in nets/ that includes torch (20+ s to compile).
-//
-//   [SECTION] Initialisation (torch.nn's reset_parameters)
-//   [SECTION] Forward: one switch over the spec's ops
-//   [SECTION] Freezing and devices
-//   [SECTION] Loading weights, checkpoints
-//
 // Index of this file:
-// [SECTION] Initialisation
-// [SECTION] Forward
+// [SECTION] Initialisation (torch.nn's reset_parameters)
+// [SECTION] Forward: one switch over the spec's ops
 // [SECTION] Freezing and devices
-// [SECTION] Loading weights, checkpoints
+// [SECTION] Adopting a file's tensors
 #include "nets/model.h"
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <limits>
 #include <stdexcept>
 
-#include "catdog/files.h"
-#include "weights/pth_reader.h"
-#include "nets/pretrained.h"
 
 namespace catdog::nets {
 namespace {
@@ -337,53 +326,9 @@ void Model::set_channels_last(bool on) {
 }
 
 //-----------------------------------------------------------------------------
-// [SECTION] Loading weights, checkpoints
+// [SECTION] Adopting a file's tensors
 //-----------------------------------------------------------------------------
-int Model::load(const weights::WeightMap& w, bool include_head) {
-    check_weights(w, spec_, false, "weights for " + spec_.backbone);
-    torch::NoGradGuard no_grad;
-    int loaded = 0;
-    for (const ParamInfo& p : spec_.params()) {
-        auto it = w.tensors.find(p.name);
-        if (it == w.tensors.end()) continue;  // only the head can be absent (checked above)
-        if (p.layer == spec_.head_layer && (!include_head || it->second.shape != p.shape)) continue;
-        const weights::Tensor& src = it->second;
-        torch::Tensor t = torch::from_blob(const_cast<float*>(src.data.data()), src.shape, torch::kFloat);
-        params_.at(p.name).copy_(t);
-        ++loaded;
-    }
-    rebuild_lowp();
-    return loaded;
-}
-
-void Model::save(const std::string& path) const {
-    c10::Dict<std::string, torch::Tensor> dict;
-    for (const ParamInfo& p : spec_.params())
-        dict.insert(p.name, params_.at(p.name).detach().to(torch::kCPU).contiguous());
-    const std::vector<char> bytes = torch::pickle_save(dict);
-    write_file_atomic(path, bytes.data(), bytes.size());
-}
-
-void Model::load_file(const std::string& path) {
-    // The file's tensors are used where they lie in the mapped file (weights::map_pth), so
-    // loading AlexNet's 228 MB costs page faults as the forward touches them, not a read.
-    weights::MappedWeights m;
-    try {
-        m = weights::map_pth(path);
-    } catch (const weights::WeightError& e) {
-        if (!std::filesystem::exists(path)) throw;  // "<path>: cannot open (No such file or directory)"
-        std::string why = e.what();
-        if (why.rfind(path + ": ", 0) == 0) why = why.substr(path.size() + 2);
-        throw std::runtime_error(path + ": not a catdog checkpoint (" + why + ")");
-    }
-    std::map<std::string, torch::Tensor> got;
-    const std::shared_ptr<const void> keep = m.memory;
-    for (const weights::RawTensor& t : m.tensors)
-        got[t.name] = torch::from_blob(const_cast<float*>(t.data), t.shape, [keep](void*) {}, torch::kFloat);
-    adopt_file_tensors(path, got);
-}
-
-void Model::adopt_file_tensors(const std::string& path, std::map<std::string, torch::Tensor>& got) {
+void Model::adopt(const std::string& path, std::map<std::string, torch::Tensor>& got) {
     // The head takes the file's class count.
     const std::string head_w = spec_.layers[spec_.head_layer].name + ".weight";
     auto hw = got.find(head_w);

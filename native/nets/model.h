@@ -1,4 +1,5 @@
-// nets/model.h - a NetSpec brought to life with LibTorch.
+// nets/model.h - a NetSpec brought to life with LibTorch: parameters, forward, freezing, devices
+// and how the frozen trunk runs. Weights in and out of files: nets/model_io.h.
 //
 // Parameters live in one name -> tensor map with torchvision's state_dict names, so a .pth
 // loads by name and checkpoints, export and the views all speak the same names. The forward
@@ -28,19 +29,13 @@ public:
     // (set_trainable(0): only the head trains).
     explicit Model(NetSpec spec);
     // Init::None leaves the parameters uninitialised (allocated, never written): for a model
-    // whose every tensor comes from load_file/load next (predict: saves drawing 61M randoms).
+    // whose every tensor comes from a file next (nets/model_io.h: saves drawing 61M randoms).
     enum class Init { Random, None };
     Model(NetSpec spec, Init init);
 
     const NetSpec& spec() const { return spec_; }
     std::map<std::string, torch::Tensor>& params() { return params_; }
     const std::map<std::string, torch::Tensor>& params() const { return params_; }
-
-    // Copies matching tensors in by name, checking shapes (clear error on mismatch). Every
-    // backbone parameter must be present; the head is skipped when absent, when
-    // !include_head, or when its class count differs (the seed replaces it). Returns how many
-    // tensors were copied (alexnet 16, mobilenet_v2 106 with the head).
-    int load(const weights::WeightMap& w, bool include_head);
 
     // Re-initialises the head as a fresh Linear(feature_dim, classes), torch's default init.
     void reset_head(int num_classes);
@@ -97,15 +92,9 @@ public:
     void set_trunk_engine(Engine e);  // OneDnn throws std::runtime_error when not available
     Engine trunk_engine() const { return engine_; }
 
-    // All parameters by name as a plain dict {name: tensor} in torch's zip pickle format
-    // (torch::pickle_save): Python's torch.load reads it and torchvision's load_state_dict
-    // takes it for alexnet. Written atomically (catdog/files.h). torch's zip writer stores each
-    // tensor uncompressed at a 64-byte aligned offset, so load_file maps the file and uses the
-    // tensors in place (weights::map_pth: ms, not ~1 s for AlexNet). load_file adopts the
-    // file's head class count (reset_head) and requires every other tensor, exact shapes; it
-    // replaces the parameter tensors (no copy): build optimisers after it.
-    void save(const std::string& path) const;
-    void load_file(const std::string& path);
+    // Weights in and out of files: nets/model_io.h.
+    friend int load_weights(Model& model, const weights::WeightMap& w, bool include_head);
+    friend void load_model(Model& model, const std::string& path);
 
 private:
     // Runs spec layers [from, to] on x, the input of layer `from`.
@@ -116,9 +105,9 @@ private:
     torch::Tensor unflatten_features(const torch::Tensor& features) const;
     std::vector<bool> trainable_layers(int unfreeze_last, bool head) const;
 
-    // Checks a checkpoint's tensors against the spec (the head takes the file's class count)
-    // and makes them the parameters, without copying where layout and device allow.
-    void adopt_file_tensors(const std::string& path, std::map<std::string, torch::Tensor>& got);
+    // Checks a file's tensors against the spec (the head takes the file's class count) and
+    // makes them the parameters, without copying where layout and device allow.
+    void adopt(const std::string& path, std::map<std::string, torch::Tensor>& got);
     const torch::Tensor& param(const std::string& name, int layer) const;
     void rebuild_lowp();
     // The oneDNN path of trunk(); false when it does not apply (see set_trunk_engine).
@@ -137,11 +126,5 @@ private:
     std::vector<std::pair<const void*, int64_t>> fast_key_;
     std::vector<ParamInfo> fast_params_;  // spec_.params(), kept for the per-batch key
 };
-
-// Loads a backbone's pretrained weights from a file, by its content (magic bytes):
-//   torchvision .pth (zip or legacy) -> alexnet, resnet18, squeezenet1_1, mobilenet_v2_torchvision
-//   .tflite (mobilenet_v2_1.0_224_quant) -> mobilenet_v2 (dequantized, NCHW, names mapped)
-// Defined in pretrained.cpp (no torch); see nets/pretrained.h for the TFLite mapping.
-weights::WeightMap load_pretrained(const std::string& backbone, const std::string& path);
 
 }  // namespace catdog::nets

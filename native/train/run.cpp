@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include "catdog/files.h"
+#include "nets/model_io.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
 
@@ -16,7 +17,7 @@ std::unique_ptr<nets::Model> load_run_model(const RunInfo& run, torch::Device de
                                                nets::Model::Init::None);
     const fs::path dir(run.dir);
     if (fs::exists(dir / "model.ckpt")) {
-        model->load_file((dir / "model.ckpt").string());
+        nets::load_model(*model, (dir / "model.ckpt").string());
     } else if (fs::exists(dir / "checkpoint-best.ckpt")) {
         load_checkpoint((dir / "checkpoint-best.ckpt").string(), *model, nullptr);
     } else if (fs::exists(dir / "checkpoint-last.ckpt")) {

@@ -24,6 +24,7 @@
 #include "data/loader.h"
 #include "data/seed_mix.h"
 #include "nets/model.h"
+#include "nets/model_io.h"
 #include "nets/pretrained.h"
 #include "catdog/files.h"
 #include "catdog/progress.h"
@@ -32,6 +33,9 @@
 #include "train/feature_cache.h"
 #include "train/run_info.h"
 #include "train/run_state.h"
+#ifdef CATDOG_WITH_INFER
+#include "infer/classify.h"
+#endif
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -88,7 +92,7 @@ std::string default_out(const std::string& backbone) {
 std::unique_ptr<nets::Model> build_model(const TrainConfig& cfg, const nets::NetSpec& spec) {
     torch::manual_seed(cfg.seed);
     auto model = std::make_unique<nets::Model>(spec);
-    if (cfg.weights != "random") model->load(nets::load_pretrained(cfg.backbone, cfg.weights), false);
+    if (cfg.weights != "random") nets::load_weights(*model, nets::load_pretrained(cfg.backbone, cfg.weights), false);
     torch::manual_seed(cfg.seed);
     model->reset_head((int)cfg.labels.size());
     return model;
@@ -156,7 +160,22 @@ void write_metrics_csv(const Session& s) {
 // (computed in the first epoch, then only the head runs).
 EvalResult validate_epoch(Session& s, const data::LoaderOptions& lo) {
     auto on_fail = [&](const data::FailedSample& f) { s.report(f, s.split.val[f.index].path); };
-    if (!s.val_cache) return evaluate(*s.model, s.split.val, s.cfg.labels.size(), lo, on_fail);
+    if (!s.val_cache) {
+#ifdef CATDOG_WITH_INFER
+        // On a CPU with a float32 trunk: the one LibTorch-free inference path (infer/), so the
+        // numbers are those `catdog predict` and `eval` give for the same weights.
+        if (s.device.is_cpu() && s.model->trunk_dtype() == torch::kFloat) {
+            auto lookup = [&](const std::string& name) {
+                const torch::Tensor& t = s.model->params().at(name);
+                return onednn::ParamRef{t.data_ptr<float>(), t.sizes().vec(), t.strides().vec()};
+            };
+            infer::Network net(s.model->spec(), s.cfg.labels, s.cfg.transform, lookup);
+            return infer::evaluate_samples(net, s.split.val, size_t(s.cfg.batch_size), infer::thread_count(s.cfg.threads),
+                                           on_fail);
+        }
+#endif
+        return evaluate(*s.model, s.split.val, s.cfg.labels.size(), lo, on_fail);
+    }
     s.val_cache->ensure_view(0, *s.model, lo, on_fail);
     EvalResult r;
     r.confusion = Confusion(s.cfg.labels.size());
@@ -220,7 +239,7 @@ void end_epoch(Session& s, int epoch, data::LoaderOptions lo) {
 //-----------------------------------------------------------------------------
 void finish(Session& s) {
     write_metrics_csv(s);  // again: a kill may have come between the last checkpoint and the csv
-    s.model->save(s.path("model.ckpt"));
+    nets::save_model(*s.model, s.path("model.ckpt"));
     const json last = to_json(s.st).at("history").back();  // the last epoch as summary.json shows it
     json skipped = json::array();
     for (auto& [file, msg] : s.st.bad_files) skipped.push_back({{"file", file}, {"error", msg}});

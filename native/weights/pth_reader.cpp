@@ -53,7 +53,7 @@ const DTypeInfo* storage_type(const std::string& global) {
 bool allowed_global(const std::string& g) {
     return g == "collections.OrderedDict" || g == "torch._utils._rebuild_tensor_v2" ||
            g == "torch._utils._rebuild_tensor" || g == "torch._utils._rebuild_parameter" ||
-           g == "torch.jit._pickle.restore_type_tag" ||  // LibTorch's checkpoints (Model::save)
+           g == "torch.jit._pickle.restore_type_tag" ||  // LibTorch's checkpoints (nets::save_model)
            storage_type(g) != nullptr;
 }
 

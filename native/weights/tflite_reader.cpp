@@ -1,20 +1,19 @@
 // weights/tflite_reader.cpp - TFLite flatbuffer -> TfliteModel (see tflite_reader.h).
 //
-// TFLite's schema.fbs is not packaged by Debian, so the few tables we read are declared here
-// by hand on top of flatbuffers' Table API, with field ids taken from
-// tensorflow/lite/schema/schema.fbs (schema version 3, file identifier "TFL3"; fields are
-// only ever appended there, so these ids hold for old and new files). Each table has a
-// Verify() in the style of flatc's generated code, run through flatbuffers::Verifier before
-// any field is read.
+// The tables come from the project's subset of TFLite's schema (weights/tflite_schema.fbs,
+// schema version 3, file identifier "TFL3"), compiled by flatc into tflite_schema_generated.h
+// at build time. flatc's verifier checks every offset and size before a field is read; this
+// file then checks what the schema cannot say (indices in range, shapes against buffers,
+// known enum values) and dequantizes the constants.
 //
 // Index of this file:
-// [SECTION] Schema: field ids, enum names
-// [SECTION] Tables: hand-declared tables + Verify()
+// [SECTION] Names: operators, tensor types, activations
 // [SECTION] Decode: tensors (dequantized constants), operators + options
 // [SECTION] Entry: read_tflite / read_tflite_bytes
 #include "weights/tflite_reader.h"
 
 #include <flatbuffers/flatbuffers.h>
+#include "weights/tflite_schema_generated.h"
 
 #include <cmath>
 #include <cstring>
@@ -26,44 +25,12 @@
 namespace catdog::weights {
 namespace {
 
-using flatbuffers::Offset;
-using flatbuffers::String;
-using flatbuffers::Table;
+namespace tfl = catdog::tflite_schema;
 using flatbuffers::Vector;
-using flatbuffers::Verifier;
-using flatbuffers::voffset_t;
 
 //-----------------------------------------------------------------------------
-// [SECTION] Schema: field ids, enum names
+// [SECTION] Names: operators, tensor types, activations
 //-----------------------------------------------------------------------------
-
-// vtable slot of field id `id` (flatc's VT_* constants).
-constexpr voffset_t F(int id) { return static_cast<voffset_t>(4 + 2 * id); }
-
-// table Model
-constexpr voffset_t kModelVersion = F(0), kModelOpcodes = F(1), kModelSubgraphs = F(2),
-                    kModelDescription = F(3), kModelBuffers = F(4);
-// table OperatorCode
-constexpr voffset_t kCodeDeprecatedBuiltin = F(0), kCodeCustom = F(1), kCodeBuiltin = F(3);
-// table SubGraph
-constexpr voffset_t kSgTensors = F(0), kSgInputs = F(1), kSgOutputs = F(2), kSgOperators = F(3);
-// table Tensor
-constexpr voffset_t kTensorShape = F(0), kTensorType = F(1), kTensorBuffer = F(2), kTensorName = F(3),
-                    kTensorQuant = F(4);
-// table QuantizationParameters
-constexpr voffset_t kQuantScale = F(2), kQuantZeroPoint = F(3), kQuantDimension = F(6);
-// table Operator (builtin_options is a union: its type at id 3, its table at id 4)
-constexpr voffset_t kOpOpcodeIndex = F(0), kOpInputs = F(1), kOpOutputs = F(2), kOpOptionsType = F(3),
-                    kOpOptions = F(4);
-// table Buffer (offset/size: data stored after the flatbuffer, for models > 2 GB)
-constexpr voffset_t kBufferData = F(0), kBufferOffset = F(1), kBufferSize = F(2);
-
-// union BuiltinOptions members we decode (value = position in the union, NONE = 0)
-enum OptionsType : uint8_t {
-    kConv2DOptions = 1, kDepthwiseConv2DOptions = 2, kPool2DOptions = 5, kFullyConnectedOptions = 8,
-    kSoftmaxOptions = 9, kConcatenationOptions = 10, kAddOptions = 11, kReshapeOptions = 17,
-    kMulOptions = 21,
-};
 
 // enum BuiltinOperator, 0..126 (later codes print as BUILTIN_<n>).
 const char* const kBuiltinNames[] = {
@@ -99,131 +66,6 @@ const TypeInfo kTypes[] = {
 const char* const kActivations[] = {"NONE", "RELU", "RELU_N1_TO_1", "RELU6", "TANH", "SIGN_BIT"};
 
 //-----------------------------------------------------------------------------
-// [SECTION] Tables: hand-declared tables + Verify()
-//-----------------------------------------------------------------------------
-
-// Helpers shared by the Verify() functions.
-template <typename T>
-bool verify_vec(const Table* t, Verifier& v, voffset_t f) {
-    return t->VerifyOffset(v, f) && v.VerifyVector(t->GetPointer<const Vector<T>*>(f));
-}
-bool verify_str(const Table* t, Verifier& v, voffset_t f) {
-    return t->VerifyOffset(v, f) && v.VerifyString(t->GetPointer<const String*>(f));
-}
-template <typename Child>
-bool verify_child(const Table* t, Verifier& v, voffset_t f) {
-    if (!t->VerifyOffset(v, f)) return false;
-    auto* c = t->GetPointer<const Child*>(f);
-    return !c || c->Verify(v);
-}
-template <typename Child>
-bool verify_children(const Table* t, Verifier& v, voffset_t f) {
-    if (!verify_vec<Offset<Child>>(t, v, f)) return false;
-    auto* vec = t->GetPointer<const Vector<Offset<Child>>*>(f);
-    return v.VerifyVectorOfTables(vec);
-}
-
-struct OptionsTable : private Table {
-    using Table::GetField;
-    using Table::GetPointer;
-    // Verifies exactly the fields decode() reads, at their schema widths.
-    bool Verify(Verifier& v, uint8_t type) const {
-        if (!VerifyTableStart(v)) return false;
-        if (type == kReshapeOptions && !verify_vec<int32_t>(this, v, F(0))) return false;
-        const char* widths = "";  // byte width of fields 0, 1, ...
-        switch (type) {
-        case kConv2DOptions: widths = "144144"; break;            // padding, stride_w/h, act, dilation_w/h
-        case kDepthwiseConv2DOptions: widths = "1444144"; break;  // + depth_multiplier before act
-        case kPool2DOptions: widths = "144441"; break;            // padding, stride_w/h, filter_w/h, act
-        case kFullyConnectedOptions: case kAddOptions: case kMulOptions: widths = "1"; break;  // act
-        case kSoftmaxOptions: widths = "4"; break;                // beta
-        case kConcatenationOptions: widths = "41"; break;         // axis, act
-        default: break;
-        }
-        for (int id = 0; widths[id]; ++id) {
-            bool ok = widths[id] == '1' ? VerifyField<uint8_t>(v, F(id), 1) : VerifyField<uint32_t>(v, F(id), 4);
-            if (!ok) return false;
-        }
-        return v.EndTable();
-    }
-};
-
-struct QuantTable : private Table {
-    using Table::GetField;
-    using Table::GetPointer;
-    bool Verify(Verifier& v) const {
-        return VerifyTableStart(v) && verify_vec<float>(this, v, kQuantScale) &&
-               verify_vec<int64_t>(this, v, kQuantZeroPoint) && VerifyField<int32_t>(v, kQuantDimension, 4) &&
-               v.EndTable();
-    }
-};
-
-struct TensorTable : private Table {
-    using Table::GetField;
-    using Table::GetPointer;
-    bool Verify(Verifier& v) const {
-        return VerifyTableStart(v) && verify_vec<int32_t>(this, v, kTensorShape) &&
-               VerifyField<int8_t>(v, kTensorType, 1) && VerifyField<uint32_t>(v, kTensorBuffer, 4) &&
-               verify_str(this, v, kTensorName) && verify_child<QuantTable>(this, v, kTensorQuant) && v.EndTable();
-    }
-};
-
-struct OperatorTable : private Table {
-    using Table::GetField;
-    using Table::GetPointer;
-    bool Verify(Verifier& v) const {
-        if (!(VerifyTableStart(v) && VerifyField<uint32_t>(v, kOpOpcodeIndex, 4) &&
-              verify_vec<int32_t>(this, v, kOpInputs) && verify_vec<int32_t>(this, v, kOpOutputs) &&
-              VerifyField<uint8_t>(v, kOpOptionsType, 1) && VerifyOffset(v, kOpOptions)))
-            return false;
-        auto* opt = GetPointer<const OptionsTable*>(kOpOptions);
-        if (opt && !opt->Verify(v, GetField<uint8_t>(kOpOptionsType, 0))) return false;
-        return v.EndTable();
-    }
-};
-
-struct SubGraphTable : private Table {
-    using Table::GetField;
-    using Table::GetPointer;
-    bool Verify(Verifier& v) const {
-        return VerifyTableStart(v) && verify_children<TensorTable>(this, v, kSgTensors) &&
-               verify_vec<int32_t>(this, v, kSgInputs) && verify_vec<int32_t>(this, v, kSgOutputs) &&
-               verify_children<OperatorTable>(this, v, kSgOperators) && v.EndTable();
-    }
-};
-
-struct OpCodeTable : private Table {
-    using Table::GetField;
-    using Table::GetPointer;
-    bool Verify(Verifier& v) const {
-        return VerifyTableStart(v) && VerifyField<int8_t>(v, kCodeDeprecatedBuiltin, 1) &&
-               verify_str(this, v, kCodeCustom) && VerifyField<int32_t>(v, kCodeBuiltin, 4) && v.EndTable();
-    }
-};
-
-struct BufferTable : private Table {
-    using Table::GetField;
-    using Table::GetPointer;
-    bool Verify(Verifier& v) const {
-        return VerifyTableStart(v) && verify_vec<uint8_t>(this, v, kBufferData) &&
-               VerifyField<uint64_t>(v, kBufferOffset, 8) && VerifyField<uint64_t>(v, kBufferSize, 8) &&
-               v.EndTable();
-    }
-};
-
-struct ModelTable : private Table {
-    using Table::GetField;
-    using Table::GetPointer;
-    bool Verify(Verifier& v) const {
-        return VerifyTableStart(v) && VerifyField<uint32_t>(v, kModelVersion, 4) &&
-               verify_children<OpCodeTable>(this, v, kModelOpcodes) &&
-               verify_children<SubGraphTable>(this, v, kModelSubgraphs) &&
-               verify_str(this, v, kModelDescription) && verify_children<BufferTable>(this, v, kModelBuffers) &&
-               v.EndTable();
-    }
-};
-
-//-----------------------------------------------------------------------------
 // [SECTION] Decode: tensors (dequantized constants), operators + options
 //-----------------------------------------------------------------------------
 
@@ -237,31 +79,31 @@ public:
         if (size_ < 8) fail(size_ == 0 ? "empty file" : "too short to be a TFLite file");
         if (!flatbuffers::BufferHasIdentifier(buf_, "TFL3")) fail("not a TFLite file (no \"TFL3\" identifier)");
         if (size_ >= FLATBUFFERS_MAX_BUFFER_SIZE) fail("file too large for a flatbuffer");
-        Verifier v(buf_, size_);
-        if (!v.VerifyBuffer<ModelTable>("TFL3")) fail("corrupt TFLite flatbuffer (verification failed)");
-        const auto* model = flatbuffers::GetRoot<ModelTable>(buf_);
+        flatbuffers::Verifier v(buf_, size_);
+        if (!tfl::VerifyModelBuffer(v)) fail("corrupt TFLite flatbuffer (verification failed)");
+        const tfl::Model* model = tfl::GetModel(buf_);
 
         TfliteModel out;
-        out.version = model->GetField<uint32_t>(kModelVersion, 0);
+        out.version = model->version();
         if (out.version != 3) fail("unsupported TFLite schema version " + std::to_string(out.version));
-        if (auto* d = model->GetPointer<const String*>(kModelDescription)) out.description = d->str();
+        if (auto* d = model->description()) out.description = d->str();
 
-        auto* subgraphs = model->GetPointer<const Vector<Offset<SubGraphTable>>*>(kModelSubgraphs);
+        auto* subgraphs = model->subgraphs();
         if (!subgraphs || subgraphs->size() == 0) fail("model has no subgraph");
-        buffers_ = model->GetPointer<const Vector<Offset<BufferTable>>*>(kModelBuffers);
-        opcodes_ = model->GetPointer<const Vector<Offset<OpCodeTable>>*>(kModelOpcodes);
-        const SubGraphTable* sg = subgraphs->Get(0);
+        buffers_ = model->buffers();
+        opcodes_ = model->operator_codes();
+        const tfl::SubGraph* sg = subgraphs->Get(0);
 
-        auto* tensors = sg->GetPointer<const Vector<Offset<TensorTable>>*>(kSgTensors);
+        auto* tensors = sg->tensors();
         if (!tensors || tensors->size() == 0) fail("subgraph has no tensors");
         ntensors_ = static_cast<int>(tensors->size());
         for (uint32_t i = 0; i < tensors->size(); ++i) out.tensors.push_back(tensor(tensors->Get(i), i));
 
-        out.inputs = indices(sg->GetPointer<const Vector<int32_t>*>(kSgInputs), false, "graph input");
-        out.outputs = indices(sg->GetPointer<const Vector<int32_t>*>(kSgOutputs), false, "graph output");
+        out.inputs = indices(sg->inputs(), false, "graph input");
+        out.outputs = indices(sg->outputs(), false, "graph output");
         if (out.inputs.empty() || out.outputs.empty()) fail("graph has no inputs or outputs");
 
-        if (auto* ops = sg->GetPointer<const Vector<Offset<OperatorTable>>*>(kSgOperators))
+        if (auto* ops = sg->operators())
             for (uint32_t i = 0; i < ops->size(); ++i) out.ops.push_back(op(ops->Get(i), i));
         return out;
     }
@@ -270,8 +112,8 @@ private:
     const uint8_t* buf_;
     size_t size_;
     const std::string& name_;
-    const Vector<Offset<BufferTable>>* buffers_ = nullptr;
-    const Vector<Offset<OpCodeTable>>* opcodes_ = nullptr;
+    const Vector<flatbuffers::Offset<tfl::Buffer>>* buffers_ = nullptr;
+    const Vector<flatbuffers::Offset<tfl::OperatorCode>>* opcodes_ = nullptr;
     int ntensors_ = 0;
 
     std::vector<int> indices(const Vector<int32_t>* v, bool optional, const char* what) const {
@@ -291,26 +133,26 @@ private:
     std::pair<const uint8_t*, size_t> buffer(uint32_t b, const std::string& tname) const {
         if (!buffers_ || b >= buffers_->size())
             fail("tensor '" + tname + "' refers to missing buffer " + std::to_string(b));
-        const BufferTable* bt = buffers_->Get(b);
-        uint64_t off = bt->GetField<uint64_t>(kBufferOffset, 0), sz = bt->GetField<uint64_t>(kBufferSize, 0);
+        const tfl::Buffer* bt = buffers_->Get(b);
+        const uint64_t off = bt->offset(), sz = bt->size();
         if (off > 1) {
             if (off > size_ || sz > size_ - off) fail("buffer " + std::to_string(b) + " lies outside the file");
             return {buf_ + off, static_cast<size_t>(sz)};
         }
-        auto* data = bt->GetPointer<const Vector<uint8_t>*>(kBufferData);
+        auto* data = bt->data();
         if (!data) return {nullptr, 0};
         return {data->data(), data->size()};
     }
 
-    TfliteTensor tensor(const TensorTable* t, uint32_t index) const {
+    TfliteTensor tensor(const tfl::Tensor* t, uint32_t index) const {
         TfliteTensor out;
-        if (auto* n = t->GetPointer<const String*>(kTensorName)) out.name = n->str();
+        if (auto* n = t->name()) out.name = n->str();
         const std::string label = out.name.empty() ? "#" + std::to_string(index) : out.name;
-        int8_t type = t->GetField<int8_t>(kTensorType, 0);
+        const int8_t type = static_cast<int8_t>(t->type());
         if (type < 0 || static_cast<size_t>(type) >= sizeof kTypes / sizeof kTypes[0])
             fail("tensor '" + label + "' has unknown type " + std::to_string(type));
         out.type = kTypes[type].name;
-        if (auto* s = t->GetPointer<const Vector<int32_t>*>(kTensorShape)) {
+        if (auto* s = t->shape()) {
             if (s->size() > 8) fail("tensor '" + label + "' has rank " + std::to_string(s->size()));
             for (uint32_t k = 0; k < s->size(); ++k) {
                 // Activations too: importers size layers from these shapes (found by fuzz_tflite).
@@ -318,9 +160,9 @@ private:
                 out.shape.push_back(s->Get(k));
             }
         }
-        if (auto* q = t->GetPointer<const QuantTable*>(kTensorQuant)) {
-            auto* sc = q->GetPointer<const Vector<float>*>(kQuantScale);
-            auto* zp = q->GetPointer<const Vector<int64_t>*>(kQuantZeroPoint);
+        if (auto* q = t->quantization()) {
+            auto* sc = q->scale();
+            auto* zp = q->zero_point();
             if (sc && sc->size() > 0) {
                 for (uint32_t k = 0; k < sc->size(); ++k) out.quant.scale.push_back(sc->Get(k));
                 // The verifier only checks a vector's 4-byte length alignment: read the int64
@@ -333,11 +175,11 @@ private:
                 if (out.quant.zero_point.empty()) out.quant.zero_point.assign(out.quant.scale.size(), 0);
                 if (out.quant.zero_point.size() != out.quant.scale.size())
                     fail("tensor '" + label + "': quantization scale and zero_point lengths differ");
-                out.quant.quantized_dimension = q->GetField<int32_t>(kQuantDimension, 0);
+                out.quant.quantized_dimension = q->quantized_dimension();
             }
         }
 
-        auto [data, nbytes] = buffer(t->GetField<uint32_t>(kTensorBuffer, 0), label);
+        auto [data, nbytes] = buffer(t->buffer(), label);
         if (nbytes == 0) return out;
         out.constant = true;
         const size_t es = kTypes[type].size;
@@ -401,18 +243,17 @@ private:
         return 0;
     }
 
-    TfliteOp op(const OperatorTable* o, uint32_t index) const {
+    TfliteOp op(const tfl::Operator* o, uint32_t index) const {
         TfliteOp out;
-        uint32_t ci = o->GetField<uint32_t>(kOpOpcodeIndex, 0);
+        const uint32_t ci = o->opcode_index();
         if (!opcodes_ || ci >= opcodes_->size())
             fail("operator " + std::to_string(index) + " has opcode index " + std::to_string(ci) + " out of range");
-        const OpCodeTable* code = opcodes_->Get(ci);
+        const tfl::OperatorCode* code = opcodes_->Get(ci);
         // Newer files keep codes > 127 in builtin_code and clamp deprecated_builtin_code.
-        int32_t builtin = std::max<int32_t>(code->GetField<int8_t>(kCodeDeprecatedBuiltin, 0),
-                                            code->GetField<int32_t>(kCodeBuiltin, 0));
+        const int32_t builtin = std::max<int32_t>(code->deprecated_builtin_code(), code->builtin_code());
         out.opcode = builtin;
         if (builtin == 32) {  // CUSTOM
-            auto* cc = code->GetPointer<const String*>(kCodeCustom);
+            auto* cc = code->custom_code();
             out.op = "CUSTOM:" + (cc ? cc->str() : std::string());
         } else if (builtin >= 0 && static_cast<size_t>(builtin) < sizeof kBuiltinNames / sizeof kBuiltinNames[0]) {
             out.op = kBuiltinNames[builtin];
@@ -420,80 +261,88 @@ private:
             out.op = "BUILTIN_" + std::to_string(builtin);
         }
         const std::string where = "operator " + std::to_string(index) + " (" + out.op + ")";
-        out.inputs = indices(o->GetPointer<const Vector<int32_t>*>(kOpInputs), true, (where + " input").c_str());
-        out.outputs = indices(o->GetPointer<const Vector<int32_t>*>(kOpOutputs), false, (where + " output").c_str());
+        out.inputs = indices(o->inputs(), true, (where + " input").c_str());
+        out.outputs = indices(o->outputs(), false, (where + " output").c_str());
 
-        uint8_t otype = o->GetField<uint8_t>(kOpOptionsType, 0);
-        const OptionsTable* opt = o->GetPointer<const OptionsTable*>(kOpOptions);
-        auto expect = [&](uint8_t want) {
-            if (!opt) return false;
-            if (otype != want) fail(where + " has options of the wrong type " + std::to_string(otype));
+        // The options table, when it is of the type the operator needs (else nullptr; options
+        // of another type are an error).
+        const auto otype = o->builtin_options_type();
+        auto options = [&](tfl::BuiltinOptions want) -> bool {
+            if (!o->builtin_options()) return false;
+            if (otype != want) fail(where + " has options of the wrong type " + std::to_string(int(otype)));
             return true;
         };
-        auto act = [&](voffset_t f) {
-            int8_t a = opt->GetField<int8_t>(f, 0);
+        auto act = [&](tfl::ActivationFunctionType f) {
+            const int a = static_cast<int8_t>(f);
             if (a < 0 || a > 5) fail(where + " has unknown fused activation " + std::to_string(a));
             out.activation = kActivations[a];
         };
-        auto padding = [&](voffset_t f) {
-            int8_t p = opt->GetField<int8_t>(f, 0);
-            if (p != 0 && p != 1) fail(where + " has unknown padding " + std::to_string(p));
-            out.padding = p == 0 ? TflitePadding::Same : TflitePadding::Valid;
+        auto padding = [&](tfl::Padding p) {
+            const int v = static_cast<int8_t>(p);
+            if (v != 0 && v != 1) fail(where + " has unknown padding " + std::to_string(v));
+            out.padding = v == 0 ? TflitePadding::Same : TflitePadding::Valid;
         };
         auto positive = [&](int v, const char* what) {
             if (v < 1 || v > (1 << 16)) fail(where + " has invalid " + what + " " + std::to_string(v));
             return v;
         };
         switch (builtin) {
-        case 3:  // CONV_2D: padding, stride_w, stride_h, fused_activation_function, dilation_w, dilation_h
-            if (expect(kConv2DOptions)) {
-                padding(F(0));
-                out.stride_w = positive(opt->GetField<int32_t>(F(1), 0), "stride");
-                out.stride_h = positive(opt->GetField<int32_t>(F(2), 0), "stride");
-                act(F(3));
-                out.dilation_w = positive(opt->GetField<int32_t>(F(4), 1), "dilation");
-                out.dilation_h = positive(opt->GetField<int32_t>(F(5), 1), "dilation");
+        case 3:  // CONV_2D
+            if (options(tfl::BuiltinOptions_Conv2DOptions)) {
+                const auto* c = o->builtin_options_as_Conv2DOptions();
+                padding(c->padding());
+                out.stride_w = positive(c->stride_w(), "stride");
+                out.stride_h = positive(c->stride_h(), "stride");
+                act(c->fused_activation_function());
+                out.dilation_w = positive(c->dilation_w_factor(), "dilation");
+                out.dilation_h = positive(c->dilation_h_factor(), "dilation");
             }
             break;
-        case 4:  // DEPTHWISE_CONV_2D: padding, stride_w, stride_h, depth_multiplier, act, dilation_w, dilation_h
-            if (expect(kDepthwiseConv2DOptions)) {
-                padding(F(0));
-                out.stride_w = positive(opt->GetField<int32_t>(F(1), 0), "stride");
-                out.stride_h = positive(opt->GetField<int32_t>(F(2), 0), "stride");
-                out.depth_multiplier = positive(opt->GetField<int32_t>(F(3), 0), "depth_multiplier");
-                act(F(4));
-                out.dilation_w = positive(opt->GetField<int32_t>(F(5), 1), "dilation");
-                out.dilation_h = positive(opt->GetField<int32_t>(F(6), 1), "dilation");
+        case 4:  // DEPTHWISE_CONV_2D
+            if (options(tfl::BuiltinOptions_DepthwiseConv2DOptions)) {
+                const auto* c = o->builtin_options_as_DepthwiseConv2DOptions();
+                padding(c->padding());
+                out.stride_w = positive(c->stride_w(), "stride");
+                out.stride_h = positive(c->stride_h(), "stride");
+                out.depth_multiplier = positive(c->depth_multiplier(), "depth_multiplier");
+                act(c->fused_activation_function());
+                out.dilation_w = positive(c->dilation_w_factor(), "dilation");
+                out.dilation_h = positive(c->dilation_h_factor(), "dilation");
             }
             break;
-        case 1: case 12: case 17:  // AVERAGE/L2/MAX_POOL_2D: padding, stride_w, stride_h, filter_w, filter_h, act
-            if (expect(kPool2DOptions)) {
-                padding(F(0));
-                out.stride_w = positive(opt->GetField<int32_t>(F(1), 0), "stride");
-                out.stride_h = positive(opt->GetField<int32_t>(F(2), 0), "stride");
-                out.filter_w = positive(opt->GetField<int32_t>(F(3), 0), "filter size");
-                out.filter_h = positive(opt->GetField<int32_t>(F(4), 0), "filter size");
-                act(F(5));
+        case 1: case 12: case 17:  // AVERAGE/L2/MAX_POOL_2D
+            if (options(tfl::BuiltinOptions_Pool2DOptions)) {
+                const auto* p = o->builtin_options_as_Pool2DOptions();
+                padding(p->padding());
+                out.stride_w = positive(p->stride_w(), "stride");
+                out.stride_h = positive(p->stride_h(), "stride");
+                out.filter_w = positive(p->filter_width(), "filter size");
+                out.filter_h = positive(p->filter_height(), "filter size");
+                act(p->fused_activation_function());
             }
             break;
-        case 9:  // FULLY_CONNECTED: fused_activation_function
-            if (expect(kFullyConnectedOptions)) act(F(0));
+        case 9:  // FULLY_CONNECTED
+            if (options(tfl::BuiltinOptions_FullyConnectedOptions))
+                act(o->builtin_options_as_FullyConnectedOptions()->fused_activation_function());
             break;
-        case 25:  // SOFTMAX: beta
-            if (expect(kSoftmaxOptions)) out.beta = opt->GetField<float>(F(0), 0.f);
+        case 25:  // SOFTMAX
+            if (options(tfl::BuiltinOptions_SoftmaxOptions)) out.beta = o->builtin_options_as_SoftmaxOptions()->beta();
             break;
-        case 2:  // CONCATENATION: axis, fused_activation_function
-            if (expect(kConcatenationOptions)) act(F(1));
+        case 2:  // CONCATENATION
+            if (options(tfl::BuiltinOptions_ConcatenationOptions))
+                act(o->builtin_options_as_ConcatenationOptions()->fused_activation_function());
             break;
         case 0:  // ADD
-            if (expect(kAddOptions)) act(F(0));
+            if (options(tfl::BuiltinOptions_AddOptions))
+                act(o->builtin_options_as_AddOptions()->fused_activation_function());
             break;
         case 18:  // MUL
-            if (expect(kMulOptions)) act(F(0));
+            if (options(tfl::BuiltinOptions_MulOptions))
+                act(o->builtin_options_as_MulOptions()->fused_activation_function());
             break;
-        case 22:  // RESHAPE: new_shape
-            if (expect(kReshapeOptions))
-                if (auto* ns = opt->GetPointer<const Vector<int32_t>*>(F(0))) {
+        case 22:  // RESHAPE
+            if (options(tfl::BuiltinOptions_ReshapeOptions))
+                if (auto* ns = o->builtin_options_as_ReshapeOptions()->new_shape()) {
                     if (ns->size() > 8) fail(where + " has a new_shape of rank " + std::to_string(ns->size()));
                     for (uint32_t k = 0; k < ns->size(); ++k) out.new_shape.push_back(ns->Get(k));
                 }

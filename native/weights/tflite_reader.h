@@ -1,8 +1,9 @@
 // weights/tflite_reader.h - a TFLite flatbuffer -> a generic graph with float weights.
 //
-// Parsed with flatbuffers' low-level Table API after flatbuffers::Verifier has checked the
-// whole buffer; every tensor, buffer and operator index is range-checked. Only the fields
-// the image backbones need are decoded (field ids from TFLite's schema.fbs, schema v3).
+// Parsed through the tables flatc generates from weights/tflite_schema.fbs (the project's subset
+// of TFLite's schema v3) after flatc's verifier has checked the whole buffer; every tensor,
+// buffer and operator index is range-checked. Only the fields the image backbones need are
+// decoded.
 // Constant tensors are dequantized to float32: w = scale * (q - zero_point) for uint8/int8
 // (per tensor, or per channel along quantized_dimension), b = scale * q for int32 biases;
 // float32/float16 constants are converted as is.

@@ -9,7 +9,7 @@
            the dtypes, views (offsets, strides, shared storages) and OrderedDict/_metadata
            that torchvision files contain
   tflite/  ../shared's MobileNet V2 (3.4 MB), truncated copies of it, and tiny models written
-           with flatc from tests/fuzz/tflite_subset.fbs (uint8/int8 per-tensor and per-channel,
+           with flatc from native/weights/tflite_schema.fbs (uint8/int8 per-tensor and per-channel,
            int32 bias, float32/float16 constants, the ops the backbones use)
 
 Usage: make_corpus.py --out DIR --shared ../shared
@@ -187,7 +187,7 @@ def flatc_build(models, out):
             js = os.path.join(tmp, name.replace(".tflite", ".json"))
             with open(js, "w") as f:
                 json.dump(model, f)
-            subprocess.run(["flatc", "-b", "-o", tmp, os.path.join(HERE, "tflite_subset.fbs"), js], check=True)
+            subprocess.run(["flatc", "-b", "-o", tmp, os.path.join(HERE, "..", "..", "native", "weights", "tflite_schema.fbs"), js], check=True)
             shutil.copyfile(js.replace(".json", ".tflite"), os.path.join(out, name))
 
 

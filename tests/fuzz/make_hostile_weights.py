@@ -8,7 +8,7 @@ Writes every case into --out plus index.tsv: file, expectation, what it lies abo
          and each hostile file differs from a loadable one only in its lie)
 The .pth writers follow torch.save's layouts (legacy chain of pickles + raw storages; zip
 archive/data.pkl + archive/data/<key>) with torch's own classes, so every field can be made
-to lie; the TFLite files are written by flatc from tests/fuzz/tflite_subset.fbs.
+to lie; the TFLite files are written by flatc from native/weights/tflite_schema.fbs.
 
 Usage: make_hostile_weights.py --out DIR --shared ../shared
 """

@@ -25,6 +25,7 @@
 #include "catdog/image.h"
 #include "catdog/transforms.h"
 #include "nets/model.h"
+#include "nets/model_io.h"
 #include "nets/netspec.h"
 #include "nets/pretrained.h"
 #include "test_paths.h"
@@ -111,7 +112,7 @@ TEST_CASE("backbones: logits and every view vs torchvision within 1e-4", "[backb
                 DYNAMIC_SECTION(c.backbone << " " << fs::path(file).filename().string()
                                            << (channels_last ? " channels_last" : "")) {
                     Model m(nets::make_spec(c.backbone, 1000), Model::Init::None);
-                    m.load(nets::load_pretrained(c.backbone, file), true);
+                    nets::load_weights(m, nets::load_pretrained(c.backbone, file), true);
                     m.set_channels_last(channels_last);
                     torch::NoGradGuard no_grad;
                     nets::Taps taps;
@@ -158,7 +159,7 @@ TEST_CASE("squeezenet1_1 real weights: holdout-dev's ImageNet top-1 equals torch
     REQUIRE((int64_t)files.size() == want.size(0));
     REQUIRE(files.size() > 100);
     Model m(nets::make_spec("squeezenet1_1", 1000), Model::Init::None);
-    m.load(nets::load_pretrained("squeezenet1_1", squeezenet_file(false)), true);
+    nets::load_weights(m, nets::load_pretrained("squeezenet1_1", squeezenet_file(false)), true);
     m.set_trunk_engine(Model::onednn_available() ? Model::Engine::OneDnn : Model::Engine::Torch);
     const TransformSpec tf = m.spec().transform;
     torch::NoGradGuard no_grad;
@@ -181,7 +182,7 @@ TEST_CASE("squeezenet1_1 real weights: holdout-dev's ImageNet top-1 equals torch
 TEST_CASE("resnet18 --unfreeze 2: the unfrozen BatchNorms train as PyTorch's, the rest stay frozen", "[backbones]") {
     auto ref = catdog_test::load_torch_dict(fixtures() + "/resnet18_ref.pt");
     Model m(nets::make_spec("resnet18", 1000), Model::Init::None);
-    m.load(nets::load_pretrained("resnet18", fixtures() + "/resnet18.pth"), true);
+    nets::load_weights(m, nets::load_pretrained("resnet18", fixtures() + "/resnet18.pth"), true);
     m.set_trainable(2);
     std::set<std::string> trains;
     for (auto& [n, t] : m.params())
@@ -214,7 +215,7 @@ TEST_CASE("backbones: bf16 trunk and a 2-class head, save -> load_file round tri
         auto ref = catdog_test::load_torch_dict(c.ref);
         const torch::Tensor x = ref.at("input").toTensor();
         Model m(nets::make_spec(c.backbone, 1000), Model::Init::None);
-        m.load(nets::load_pretrained(c.backbone, c.files[0]), true);
+        nets::load_weights(m, nets::load_pretrained(c.backbone, c.files[0]), true);
         torch::NoGradGuard no_grad;
         m.set_trunk_dtype(torch::kBFloat16);
         const torch::Tensor lp = m.head(m.trunk(x, false));
@@ -227,9 +228,9 @@ TEST_CASE("backbones: bf16 trunk and a 2-class head, save -> load_file round tri
         CHECK(m.forward(x, false).sizes() == at::IntArrayRef({2, 2}));
         CHECK(m.trunk(x, false).sizes() == at::IntArrayRef({2, m.spec().feature_dim}));
         const std::string path = catdog_test::binary_dir() + "/tests/native/backbone_" + c.backbone + ".ckpt";
-        m.save(path);
+        nets::save_model(m, path);
         Model b(nets::make_spec(c.backbone, 1000), Model::Init::None);
-        b.load_file(path);
+        nets::load_model(b, path);
         CHECK(b.spec().num_classes == 2);
         for (auto& [n, t] : m.params()) {
             INFO(n);

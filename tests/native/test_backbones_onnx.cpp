@@ -10,6 +10,7 @@
 #include <iterator>
 #include "catdog/model_info.h"
 #include "export/export_model.h"
+#include "nets/model_io.h"
 #include "nets/pretrained.h"
 
 using namespace catdog;
@@ -35,7 +36,7 @@ TEST_CASE("backbones: model.onnx and model.web.onnx in onnxruntime match LibTorc
     for (const auto& [backbone, file] : nets_files) {
         DYNAMIC_SECTION(backbone) {
             nets::Model m(nets::make_spec(backbone, 1000), nets::Model::Init::None);
-            m.load(nets::load_pretrained(backbone, file), true);
+            nets::load_weights(m, nets::load_pretrained(backbone, file), true);
             // A 2-class head as after training, so the web model's head is the product's.
             torch::manual_seed(0);
             m.reset_head(2);

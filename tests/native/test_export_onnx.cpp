@@ -14,6 +14,7 @@
 #include "catdog/model_info.h"
 #include "data/dataset.h"
 #include "export/export_model.h"
+#include "nets/model_io.h"
 #include "nets/pretrained.h"
 #include "train/config.h"
 #include "train/run.h"
@@ -142,7 +143,7 @@ std::vector<std::string> write_batches(const std::string& dir, const std::vector
 
 TEST_CASE("alexnet model.onnx: checker passes and onnxruntime matches LibTorch", "[export][alexnet]") {
     nets::Model m(nets::make_spec("alexnet", 1000));
-    REQUIRE(m.load(weights::read_pth(nets_fixtures() + "/alexnet_zip.pth"), true) == 16);
+    REQUIRE(nets::load_weights(m, weights::read_pth(nets_fixtures() + "/alexnet_zip.pth"), true) == 16);
     const std::string dir = work_dir("alexnet1000");
     std::vector<std::string> labels;
     for (int i = 0; i < 1000; ++i) labels.push_back("class" + std::to_string(i));
@@ -173,7 +174,7 @@ TEST_CASE("mobilenet_v2 trained run: export_run writes model.onnx/web/json that 
     const std::string tfl = catdog_test::shared_dir() +
                             "/weights/mobilenet_v2_1.0_224_quant/mobilenet_v2_1.0_224_quant.tflite";
     nets::Model m(nets::make_spec("mobilenet_v2", 2));
-    m.load(nets::load_pretrained("mobilenet_v2", tfl), false);
+    nets::load_weights(m, nets::load_pretrained("mobilenet_v2", tfl), false);
 
     // A real (small) training: the head on 160 photos' features.
     Photos train, eval;
@@ -188,7 +189,7 @@ TEST_CASE("mobilenet_v2 trained run: export_run writes model.onnx/web/json that 
     cfg.labels = {"cat", "dog"};
     cfg.transform = m.spec().transform;
     std::ofstream(dir + "/config.json") << train::to_json(cfg).dump(1);
-    m.save(dir + "/model.ckpt");
+    nets::save_model(m, dir + "/model.ckpt");
 
     exporter::ExportResult r = exporter::export_run(dir);
     std::printf("  mobilenet_v2 model.onnx %.2f MiB, model.web.onnx %.2f MiB\n", r.onnx_bytes / 1048576.0,
@@ -253,7 +254,7 @@ TEST_CASE("mobilenet_v2 trained run: export_run writes model.onnx/web/json that 
 TEST_CASE("alexnet model.web.onnx: int8 size and top-1 agreement on val split + holdout-dev",
           "[export][alexnet][int8]") {
     nets::Model m(nets::make_spec("alexnet", 2));
-    REQUIRE(m.load(weights::read_pth(nets_fixtures() + "/alexnet_zip.pth"), false) == 14);
+    REQUIRE(nets::load_weights(m, weights::read_pth(nets_fixtures() + "/alexnet_zip.pth"), false) == 14);
     Photos train, eval;
     split_photos(240, train, eval);
     train_head(m, trunk_features(m, train.paths), train.y(), 300);

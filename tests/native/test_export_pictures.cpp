@@ -19,6 +19,7 @@
 #include "catdog/grid.h"
 #include "catdog/views.h"
 #include "export/export_model.h"
+#include "nets/model_io.h"
 #include "export/plot.h"
 #include "export/views.h"
 #include "nets/pretrained.h"
@@ -88,13 +89,13 @@ std::string mobilenet_run(const std::string& name) {
     const std::string dir = work_dir(name);
     torch::manual_seed(0);
     nets::Model m(nets::make_spec("mobilenet_v2", 2));
-    m.load(nets::load_pretrained("mobilenet_v2", tflite_path()), false);
+    nets::load_weights(m, nets::load_pretrained("mobilenet_v2", tflite_path()), false);
     train::TrainConfig cfg;
     cfg.backbone = "mobilenet_v2";
     cfg.labels = {"cat", "dog"};
     cfg.transform = m.spec().transform;
     std::ofstream(dir + "/config.json") << train::to_json(cfg).dump(1);
-    m.save(dir + "/model.ckpt");
+    nets::save_model(m, dir + "/model.ckpt");
     return dir;
 }
 
@@ -139,7 +140,7 @@ TEST_CASE("kernel grid is torchvision's make_grid(normalize=True) byte for byte"
 TEST_CASE("catdog kernels: the run's conv1 as torchvision draws it", "[export][pictures][cli]") {
     const std::string run = mobilenet_run("kernels_cli");
     nets::Model m(nets::make_spec("mobilenet_v2", 2));
-    m.load_file(run + "/model.ckpt");
+    nets::load_model(m, run + "/model.ckpt");
     GridRef ref = torchvision_grid(run, exporter::conv1_weight(m), 8, false, 8);
     std::string out;
     REQUIRE(run_cli("kernels --model '" + run + "' --scale 1 --out '" + run + "/k1.png'", out) == 0);
@@ -163,7 +164,7 @@ TEST_CASE("catdog featuremaps: values are the model's activations; bad input is 
     const std::string run = mobilenet_run("featuremaps_cli");
     const std::string photo = catdog_test::dataset("holdout-dev") + "/cat.20240.jpg";
     nets::Model m(nets::make_spec("mobilenet_v2", 2));
-    m.load_file(run + "/model.ckpt");
+    nets::load_model(m, run + "/model.ckpt");
 
     // The activation drawn == onnxruntime's output of the exported model, for two layers.
     exporter::ExportOptions opt;

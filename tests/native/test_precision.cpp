@@ -9,6 +9,8 @@
 #include <map>
 #include <torch/torch.h>
 #include "nets/model.h"
+#include "nets/model_io.h"
+#include "nets/pretrained.h"
 // After torch: glog (via c10) defines CHECK too, and Catch's must win.
 #undef CHECK
 #include <catch2/catch.hpp>
@@ -32,7 +34,7 @@ TEST_CASE("bf16 trunk: mobilenet_v2 logits near the NumPy reference, same classe
     auto ref = catdog_test::load_torch_dict(fixtures() + "/mobilenet_ref.pt");
     const torch::Tensor x = ref.at("input").toTensor(), want = ref.at("logits").toTensor();
     nets::Model m(nets::make_spec("mobilenet_v2", 1001));
-    m.load(nets::load_pretrained("mobilenet_v2", catdog_test::shared_dir() +
+    nets::load_weights(m, nets::load_pretrained("mobilenet_v2", catdog_test::shared_dir() +
                                  "/weights/mobilenet_v2_1.0_224_quant/mobilenet_v2_1.0_224_quant.tflite"), true);
     m.set_channels_last(true);
     m.set_trunk_dtype(torch::kBFloat16);
