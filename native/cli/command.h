@@ -23,6 +23,11 @@ inline std::vector<Command>& registry() {
     return r;
 }
 
+// Parses argv against `cmds` (listed in --help by their order) and runs the one chosen; a
+// failure prints one line "catdog <cmd>: <message>" and returns its exit code. Exceptions
+// that are not std::exception (cli/handover.h's HandOver) pass through.
+int run_commands(int argc, char** argv, std::vector<Command> cmds);
+
 struct RegisterCommand {
     explicit RegisterCommand(Command c) { registry().push_back(std::move(c)); }
 };

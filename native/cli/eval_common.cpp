@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include "cli/predict_common.h"
 #include "train/metrics.h"
 
 namespace catdog::cli {
@@ -13,9 +14,7 @@ void add_eval_options(CLI::App& app, EvalArgs& a) {
     app.add_option("--data", a.data, "labelled photo folder (flat Kaggle names or class subfolders)")->required();
     app.add_flag("--json", a.json, "print one JSON object");
     app.add_flag("--all", a.all, "on the run's own training folder, score every photo, not just the val split");
-    app.add_option("--device", a.opt.device, "auto | cpu | cuda[:N]")->capture_default_str();
-    app.add_option("--batch-size", a.opt.batch_size, "photos per forward pass")->capture_default_str();
-    app.add_option("--workers", a.opt.workers, "decoding threads (0 = one per core)");
+    add_inference_options(app, a.opt);
 }
 
 void print_eval(const EvalArgs& a, const train::EvalReport& r) {

@@ -3,27 +3,20 @@
 // ~0.45 s. CUDA, a run that has no model.ckpt yet, and CATDOG_TORCH_PREDICT=1 go to
 // catdog-torch (cli/predict_torch.cpp). The exit code is 1 if any file could not be classified.
 #include <cstdlib>
-#include <memory>
 #include "cli/command.h"
+#include "cli/handover.h"
 #include "cli/predict_common.h"
 #include "infer/classify.h"
-#include "cli/handover.h"
 
 namespace catdog::cli {
 namespace {
 
 void setup(CLI::App& app) {
-    auto a = std::make_shared<PredictArgs>();
-    add_predict_options(app, *a);
-    app.callback([a] {
-        if ((a->opt.device != "auto" && a->opt.device != "cpu") || std::getenv("CATDOG_TORCH_PREDICT"))
+    setup_predict(app, [](const PredictArgs& a, const train::PredictionSink& emit) {
+        if ((a.opt.device != "auto" && a.opt.device != "cpu") || std::getenv("CATDOG_TORCH_PREDICT"))
             throw HandOver{};
-        infer::Network net = open_network(a->model);
-        PredictPrinter print(*a);
-        infer::predict_files(net, a->files, a->opt, [&](const train::Prediction& p, const auto& labels) {
-            print(p, labels);
-        });
-        print.finish();
+        infer::Network net = open_network(a.model);
+        infer::predict_files(net, a.files, a.opt, emit);
     });
 }
 

@@ -6,6 +6,7 @@
 #include "cli/predict_common.h"
 
 #include <algorithm>
+#include <memory>
 #include <cstdio>
 #include <numeric>
 #include <nlohmann/json.hpp>
@@ -13,14 +14,24 @@
 
 namespace catdog::cli {
 
-void add_predict_options(CLI::App& app, PredictArgs& a) {
-    app.add_option("--model", a.model, "run folder (from catdog train)")->required();
-    app.add_option("images", a.files, "photos to classify")->required();
-    app.add_flag("--json", a.json, "one JSON object per line: {file, label, probs} or {file, error}");
-    app.add_option("--topk", a.topk, "show only the K most likely classes (0 = all)");
-    app.add_option("--device", a.opt.device, "auto | cpu | cuda[:N]")->capture_default_str();
-    app.add_option("--batch-size", a.opt.batch_size, "photos per forward pass")->capture_default_str();
-    app.add_option("--workers", a.opt.workers, "decoding threads (0 = one per core)");
+void add_inference_options(CLI::App& app, train::InferenceOptions& opt) {
+    app.add_option("--device", opt.device, "auto | cpu | cuda[:N]")->capture_default_str();
+    app.add_option("--batch-size", opt.batch_size, "photos per forward pass")->capture_default_str();
+    app.add_option("--workers", opt.workers, "decoding threads (0 = one per core)");
+}
+
+void setup_predict(CLI::App& app, ClassifyFn classify) {
+    auto a = std::make_shared<PredictArgs>();
+    app.add_option("--model", a->model, "run folder (from catdog train)")->required();
+    app.add_option("images", a->files, "photos to classify")->required();
+    app.add_flag("--json", a->json, "one JSON object per line: {file, label, probs} or {file, error}");
+    app.add_option("--topk", a->topk, "show only the K most likely classes (0 = all)");
+    add_inference_options(app, a->opt);
+    app.callback([a, classify] {
+        PredictPrinter print(*a);
+        classify(*a, [&](const train::Prediction& p, const std::vector<std::string>& labels) { print(p, labels); });
+        print.finish();
+    });
 }
 
 void PredictPrinter::operator()(const train::Prediction& p, const std::vector<std::string>& labels) {

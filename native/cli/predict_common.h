@@ -2,6 +2,7 @@
 // The LibTorch path (cli/predict.cpp) and the one that starts without LibTorch
 // (lite/fast_predict.cpp) parse the same options and print the same lines.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 #include <CLI/CLI.hpp>
@@ -20,8 +21,13 @@ struct PredictArgs {
     train::InferenceOptions opt;
 };
 
-// Adds predict's options to `app`, storing into `a` (which must outlive parsing).
-void add_predict_options(CLI::App& app, PredictArgs& a);
+// --device, --batch-size, --workers (predict and eval).
+void add_inference_options(CLI::App& app, train::InferenceOptions& opt);
+
+// The `predict` command through one engine: `classify` runs a.files and hands each result to
+// the sink; the command prints them (plain or --json) and fails if any file did.
+using ClassifyFn = std::function<void(const PredictArgs& a, const train::PredictionSink& emit)>;
+void setup_predict(CLI::App& app, ClassifyFn classify);
 
 // Prints each prediction as it comes (plain or --json) and counts the failures.
 class PredictPrinter {

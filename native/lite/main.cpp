@@ -7,7 +7,6 @@
 // torch_commands.h), and a command that hands itself over (HandOver: --device cuda, a run still
 // training) -- replaces this process with `catdog-torch`, the LibTorch binary beside it, with
 // the same arguments, as git hands subcommands to its helpers. `catdog --help` lists both.
-#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -42,31 +41,12 @@ int main(int argc, char** argv) {
         for (const CommandName& t : kTorchOnlyCommands)
             if (std::strcmp(argv[1], t.name) == 0) hand_over(argv);
 
-    CLI::App app{"catdog: transfer learning on photos (train, predict, export, visualise, serve)"};
-    app.require_subcommand(1);
-    app.set_version_flag("--version", "catdog 0.1.0");
     std::vector<Command> cmds = registry();
     for (const CommandName& t : kTorchOnlyCommands)  // listed in --help; never parsed here
         cmds.push_back({t.name, t.help, t.order, [](CLI::App& sub) { sub.allow_extras(); }});
-    std::sort(cmds.begin(), cmds.end(), [](const Command& a, const Command& b) { return a.order < b.order; });
-    std::string current;
-    for (auto& c : cmds) {
-        CLI::App* sub = app.add_subcommand(c.name, c.help);
-        sub->preparse_callback([&current, name = c.name](size_t) { current = name; });
-        c.setup(*sub);
-    }
     try {
-        app.parse(argc, argv);
+        return run_commands(argc, argv, std::move(cmds));
     } catch (const HandOver&) {
         hand_over(argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e);
-    } catch (const Failure& e) {
-        std::fprintf(stderr, "catdog %s: %s\n", current.c_str(), e.what());
-        return e.code;
-    } catch (const std::exception& e) {  // DecodeError, WeightError: one line, naming the file
-        std::fprintf(stderr, "catdog %s: %s\n", current.c_str(), e.what());
-        return 1;
     }
-    return 0;
 }
