@@ -23,9 +23,14 @@ inline std::vector<Command>& registry() {
     return r;
 }
 
+// Thrown by a command of `catdog` that LibTorch must answer (CUDA, a run still training,
+// Grad-CAM's backward pass): lite/main.cpp then runs catdog-torch with the same arguments,
+// before anything was printed. Not a std::exception, so no handler takes it for an error.
+struct HandOver {};
+
 // Parses argv against `cmds` (listed in --help by their order) and runs the one chosen; a
 // failure prints one line "catdog <cmd>: <message>" and returns its exit code. Exceptions
-// that are not std::exception (cli/handover.h's HandOver) pass through.
+// that are not std::exception (HandOver) pass through.
 int run_commands(int argc, char** argv, std::vector<Command> cmds);
 
 struct RegisterCommand {

@@ -1,260 +1,60 @@
-// cli/explain.cpp - `catdog explain --model RUN IMG... --method cam|gradcam|occlusion --png OUT`:
-// where the network looks, over the photo.
-//
-//   cam        Σ_k w_ck A_k over the last conv's maps (heads of global average pool + Linear);
-//              its mean plus the bias is the logit, checked against the network's own
-//   gradcam    any conv view layer: A weighted by the spatial mean of dS/dA (LibTorch autograd)
-//   occlusion  a mid-grey patch slid over the input, batched; map = base score - occluded score
-// With two --class names the map is signed: evidence for the first against the second (the
-// score is logit_a - logit_b). The arithmetic after the network is the shared core's
-// (catdog/explain.h), the same the page runs in WebAssembly.
-#include <chrono>
-#include <cmath>
-#include <cstdio>
-#include <filesystem>
+// cli/explain.cpp - `catdog explain` without LibTorch (infer/): CAM and occlusion are forward
+// passes of the one inference path; Grad-CAM needs a backward pass and goes to catdog-torch
+// (cli/explain_torch.cpp). The method logic and the output are cli/explain_common.cpp's.
 #include <memory>
-#include <nlohmann/json.hpp>
-#include "catdog/explain.h"
-#include "catdog/grid.h"
-#include "catdog/transforms.h"
 #include "cli/command.h"
+#include "cli/explain_common.h"
 #include "cli/torch_commands.h"
-#include "export/explain_graph.h"
-#include "export/views.h"
-#include "train/run.h"
+#include "infer/network.h"
 
 namespace catdog::cli {
 namespace {
 
-namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+class InferEngine : public ExplainEngine {
+public:
+    explicit InferEngine(const train::RunInfo& run) : net_(run) {}
+    void logits(const float* x, int n, float* out) override { net_.logits(nhwc(x, n), n, out); }
+    void activation(const float* x, int layer, std::vector<float>& act, std::vector<float>& logits) override {
+        int64_t numel = 1;
+        for (int64_t d : net_.spec().layers[size_t(layer)].out_shape) numel *= d;
+        act.resize(size_t(numel));
+        logits.resize(net_.labels().size());
+        const float* xi = nhwc(x, 1);
+        net_.run_to(xi, 1, layer, act.data());
+        net_.logits(xi, 1, logits.data());
+    }
+    const float* param(const std::string& name) override {
+        const weights::RawTensor* t = net_.param(name);
+        return t ? t->data : nullptr;
+    }
+    bool gradients(const float*, int, const std::vector<float>&, std::vector<float>&, std::vector<float>&,
+                   std::vector<float>&) override {
+        return false;
+    }
 
-double ms_since(Clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-struct ExplainArgs {
-    std::string run, method, layer, png;
-    std::vector<std::string> images, classes;
-    float opacity = 0.5f;
-    int patch = 32, stride = 16, batch = 32, threads = 0;
-    bool json = false;
+private:
+    // The oneDNN plan reads NHWC images.
+    const float* nhwc(const float* x, int n) {
+        const int64_t S = net_.spec().input_size, plane = S * S;
+        buf_.resize(size_t(n * 3 * plane));
+        for (int64_t i = 0; i < n; ++i)
+            for (int64_t c = 0; c < 3; ++c)
+                for (int64_t p = 0; p < plane; ++p) buf_[size_t((i * plane + p) * 3 + c)] = x[(i * 3 + c) * plane + p];
+        return buf_.data();
+    }
+    infer::Network net_;
+    std::vector<float> buf_;
 };
 
-// What one explanation produced.
-struct Result {
-    catdog::Plane map;
-    std::string layer;
-    float logit = 0, prob = 0;          // the class's (for two classes: the first's)
-    float score = 0;                    // what the map explains: logit_a, or logit_a - logit_b
-    float cam_logit = NAN;              // CAM: mean(map) + bias
-    double forward_ms = 0, backward_ms = 0, total_ms = 0;
-    int passes = 1;
-};
-
-int class_index(const std::vector<std::string>& labels, const std::string& name) {
-    for (size_t k = 0; k < labels.size(); ++k)
-        if (labels[k] == name) return int(k);
-    std::string valid;
-    for (auto& l : labels) valid += (valid.empty() ? "" : ", ") + l;
-    throw Failure("--class " + name + ": not a class of this run (" + valid + ")");
-}
-
-std::string out_path(const ExplainArgs& a, const std::string& image) {
-    if (a.images.size() == 1) return a.png;
-    // Several photos: OUT is a stem, one file per photo.
-    fs::path p(a.png);
-    const std::string stem = p.extension() == ".png" ? (p.parent_path() / p.stem()).string() : p.string();
-    return stem + "-" + fs::path(image).stem().string() + ".png";
-}
-
-void run_explain(const ExplainArgs& a) {
-    const auto t_start = Clock::now();
-    train::RunInfo run = train::read_run(a.run);
-    nets::NetSpec spec = nets::make_spec(run.backbone, int(run.labels.size()));
-    spec.infer_shapes();
-    const int cam_at = exporter::cam_layer(spec);
-    const std::string method = a.method.empty() ? (cam_at >= 0 ? "cam" : "gradcam") : a.method;
-    if (method != "cam" && method != "gradcam" && method != "occlusion")
-        throw Failure("--method must be cam, gradcam or occlusion, not '" + method + "'");
-    if (a.images.empty()) throw Failure("no photo given");
-    if (a.png.empty() && !a.json) throw Failure("--png OUT (or --json) is required");
-    if (a.classes.size() > 2) throw Failure("--class takes one class, or two for the signed map");
-    if (!(a.opacity >= 0.f && a.opacity <= 1.f)) throw Failure("--opacity must be between 0 and 1");
-    if (a.batch < 1) throw Failure("--batch must be at least 1");
-    std::vector<int> cls;
-    for (auto& c : a.classes) cls.push_back(class_index(run.labels, c));
-    if (cls.size() == 2 && cls[0] == cls[1]) throw Failure("--class: the two classes must differ");
-    const bool signed_map = cls.size() == 2;
-
-    // The layer: CAM's is fixed; Grad-CAM defaults to the last conv view.
-    const std::vector<int> conv_views = exporter::explain_layers(spec);
-    std::string layer = a.layer;
-    if (method == "cam") {
-        if (cam_at < 0)
-            throw Failure("--method cam needs a global-average-pool + Linear head; " + run.backbone +
-                          " has none (use --method gradcam)");
-        if (!layer.empty() && layer != spec.layers[size_t(cam_at)].view)
-            throw Failure("--layer: CAM reads the last conv, " + spec.layers[size_t(cam_at)].view + " (use gradcam for " +
-                          layer + ")");
-        layer = spec.layers[size_t(cam_at)].view;
-    } else if (method == "gradcam") {
-        if (layer.empty()) layer = spec.layers[size_t(conv_views.back())].view;
-        bool known = false;
-        for (int i : conv_views) known = known || spec.layers[size_t(i)].view == layer;
-        if (!known) throw Failure("unknown layer '" + layer + "'; valid layers: " + spec.view_names());
-    } else if (!layer.empty()) {
-        throw Failure("--layer does not apply to occlusion (it perturbs the photo)");
-    }
-    const catdog::OcclusionGrid grid = [&] {
-        try {
-            return catdog::occlusion_grid(spec.input_size, a.patch, a.stride);
-        } catch (const std::invalid_argument& e) {
-            throw Failure(std::string(e.what()) + " (--patch/--stride)");
-        }
-    }();
-    // Decode every photo before the model load: a bad file fails fast with its name.
-    std::vector<catdog::Image> crops;
-    for (auto& img : a.images) crops.push_back(catdog::val_crop(catdog::load_image(img), run.transform));
-
-    if (a.threads > 0) at::set_num_threads(a.threads);
-    auto model = train::load_run_model(run, torch::kCPU);
-    const double load_ms = ms_since(t_start);
-    const int S = spec.input_size;
-    const nets::Layer& head = spec.layers[size_t(spec.head_layer)];
-
-    for (size_t n = 0; n < crops.size(); ++n) {
-        const catdog::Image& crop = crops[n];
-        torch::Tensor x = torch::empty({1, 3, S, S}, torch::kFloat32);
-        catdog::to_tensor_normalize(crop, run.transform, x.data_ptr<float>());
-        Result r;
-        r.layer = layer;
-        const auto t0 = Clock::now();
-        torch::Tensor logits;
-        nets::Taps taps;
-        auto tap = [&](const std::string& name) {
-            for (auto& [k, t] : taps)
-                if (k == name) return t;
-            throw std::logic_error("the forward pass did not tap " + name);
-        };
-        if (method == "gradcam") {
-            x.requires_grad_(true);  // builds the autograd graph through the frozen layers
-            logits = model->forward(x, /*train=*/false, &taps);
-        } else {
-            torch::NoGradGuard no_grad;
-            logits = model->forward(x, /*train=*/false, method == "cam" ? &taps : nullptr);
-        }
-        r.forward_ms = ms_since(t0);
-        torch::Tensor lc = logits.detach()[0].contiguous();
-        const int pred = int(lc.argmax().item<int64_t>());
-        const int c0 = cls.empty() ? pred : cls[0];
-        const int c1 = signed_map ? cls[1] : -1;
-        r.logit = lc[c0].item<float>();
-        r.prob = torch::softmax(lc, 0)[c0].item<float>();
-        r.score = signed_map ? r.logit - lc[c1].item<float>() : r.logit;
-
-        const auto t1 = Clock::now();
-        if (method == "cam") {
-            torch::Tensor A = tap(layer).detach()[0].contiguous();
-            const auto& W = model->params().at(head.name + ".weight");
-            const auto& B = model->params().at(head.name + ".bias");
-            torch::Tensor w = W[c0].detach().contiguous(), b = B[c0].detach();
-            if (signed_map) {
-                w = (W[c0] - W[c1]).detach().contiguous();
-                b = (B[c0] - B[c1]).detach();
-            }
-            r.map = catdog::class_activation_map(A.data_ptr<float>(), int(A.size(0)), int(A.size(1)), int(A.size(2)),
-                                                 w.data_ptr<float>(), b.item<float>(), &r.cam_logit);
-            // The identity that makes CAM a decomposition of the logit.
-            if (std::fabs(r.cam_logit - r.score) > 1e-4f * std::max(1.f, std::fabs(r.score)))
-                throw Failure("CAM check failed: mean(map) + bias = " + std::to_string(r.cam_logit) +
-                              ", the network's score is " + std::to_string(r.score));
-        } else if (method == "gradcam") {
-            torch::Tensor seed = torch::zeros_like(logits);
-            seed[0][c0] = 1.f;
-            if (signed_map) seed[0][c1] = -1.f;
-            torch::Tensor A = tap(layer);
-            torch::Tensor g = torch::autograd::grad({(logits * seed).sum()}, {A})[0];
-            torch::Tensor Ac = A.detach()[0].contiguous(), gc = g[0].contiguous();
-            r.map = catdog::grad_cam(Ac.data_ptr<float>(), gc.data_ptr<float>(), int(Ac.size(0)), int(Ac.size(1)),
-                                     int(Ac.size(2)), signed_map);
-        } else {
-            // Mid-grey in the normalised space: (0.5 - mean) / std per channel.
-            float fill[3];
-            for (int c = 0; c < 3; ++c) fill[c] = (0.5f - run.transform.mean[c]) / run.transform.std[c];
-            torch::NoGradGuard no_grad;
-            std::vector<float> scores(size_t(grid.count()));
-            const float* xin = x.data_ptr<float>();
-            for (int i0 = 0; i0 < grid.count(); i0 += a.batch) {
-                const int nb = std::min(a.batch, grid.count() - i0);
-                torch::Tensor xb = torch::empty({nb, 3, S, S}, torch::kFloat32);
-                for (int k = 0; k < nb; ++k)
-                    catdog::occlude(xin, 3, grid, i0 + k, fill, xb.data_ptr<float>() + size_t(k) * 3 * S * S);
-                torch::Tensor lb = model->forward(xb, /*train=*/false).contiguous();
-                for (int k = 0; k < nb; ++k)
-                    scores[size_t(i0 + k)] = lb[k][c0].item<float>() - (signed_map ? lb[k][c1].item<float>() : 0.f);
-            }
-            r.map = catdog::occlusion_map(grid, scores, r.score);
-            r.passes = 1 + grid.count();
-        }
-        r.backward_ms = ms_since(t1);
-        r.total_ms = ms_since(t0);
-
-        const std::string what = signed_map ? run.labels[size_t(c0)] + " vs " + run.labels[size_t(c1)]
-                                            : run.labels[size_t(c0)];
-        std::string png;
-        if (!a.png.empty()) {
-            png = out_path(a, a.images[n]);
-            catdog::write_png(png, catdog::heat_overlay(crop, r.map, a.opacity, signed_map));
-        }
-        if (a.json) {
-            nlohmann::json j = {{"image", a.images[n]},       {"method", method},
-                                {"class", what},              {"pred", run.labels[size_t(pred)]},
-                                {"layer", r.layer},           {"logit", r.logit},
-                                {"prob", r.prob},             {"score", r.score},
-                                {"signed", signed_map},       {"width", r.map.width},
-                                {"height", r.map.height},     {"data", r.map.data},
-                                {"forward_ms", r.forward_ms}, {"explain_ms", r.backward_ms},
-                                {"passes", r.passes},         {"load_ms", load_ms},
-                                {"png", png}};
-            if (method == "cam") j["cam_logit"] = r.cam_logit;
-            std::printf("%s\n", j.dump().c_str());
-        } else {
-            std::printf("%s: %s for %s (logit %.4f, p %.4f; predicted %s)", a.images[n].c_str(), method.c_str(),
-                        what.c_str(), r.logit, r.prob, run.labels[size_t(pred)].c_str());
-            if (!r.layer.empty()) std::printf(" at %s", r.layer.c_str());
-            std::printf(", %dx%d map\n", r.map.width, r.map.height);
-            if (method == "cam") std::printf("  mean(map) + bias = %.6f = the score %.6f\n", r.cam_logit, r.score);
-            if (method == "occlusion")
-                std::printf("  %d patches of %d px, stride %d, batches of %d\n", grid.count(), a.patch, a.stride, a.batch);
-            std::printf("  timings: model load %.0f ms, forward %.1f ms, %s %.1f ms (%d forward passes)\n", load_ms,
-                        r.forward_ms, method == "gradcam" ? "backward" : method == "cam" ? "map" : "occlusion",
-                        r.backward_ms, r.passes);
-            if (!png.empty()) std::printf("  wrote %s\n", png.c_str());
-        }
-        std::fflush(stdout);
-    }
-}
-
-const RegisterCommand reg{{kExplainCommand.name, kExplainCommand.help, kExplainCommand.order,
-    [](CLI::App& app) {
-        auto a = std::make_shared<ExplainArgs>();
-        app.add_option("--model", a->run, "Run folder (from catdog train)")->required();
-        app.add_option("images", a->images, "Photos (JPEG, PNG, BMP, GIF, WebP)")->required();
-        app.add_option("--method", a->method, "cam | gradcam | occlusion (default: cam where the head allows it)");
-        app.add_option("--class", a->classes,
-                       "Class to explain (default: the predicted one); twice for the signed map, e.g. "
-                       "--class dog --class cat");
-        app.add_option("--layer", a->layer, "Grad-CAM layer, e.g. features.10 (default: the last conv)");
-        app.add_option("--opacity", a->opacity, "Heat map opacity over the photo, 0..1")->capture_default_str();
-        app.add_option("--patch", a->patch, "Occlusion patch size in pixels")->capture_default_str();
-        app.add_option("--stride", a->stride, "Occlusion stride in pixels")->capture_default_str();
-        app.add_option("--batch", a->batch, "Occluded photos per forward pass")->capture_default_str();
-        app.add_option("--threads", a->threads, "Compute threads (0 = LibTorch's default)");
-        app.add_option("--png", a->png, "Output PNG (for several photos: a stem, OUT-<photo>.png)");
-        app.add_flag("--json", a->json, "Print one JSON line per photo with the raw map and timings");
-        app.callback([a] { run_explain(*a); });
-    }}};
+const RegisterCommand reg{{kExplainCommand.name, kExplainCommand.help, kExplainCommand.order, [](CLI::App& app) {
+    auto a = std::make_shared<ExplainArgs>();
+    add_explain_options(app, *a);
+    app.callback([a] {
+        run_explain(*a, /*backward=*/false, [](const train::RunInfo& run, const nets::NetSpec&) {
+            return std::make_unique<InferEngine>(run);
+        });
+    });
+}}};
 
 }  // namespace
 }  // namespace catdog::cli

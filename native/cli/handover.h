@@ -2,13 +2,10 @@
 // the LibTorch binary beside it, as git hands subcommands to its helpers.
 #pragma once
 #include <string>
+#include "cli/command.h"
 #include "infer/network.h"
 
 namespace catdog::cli {
-
-// Thrown by a command that LibTorch must answer (CUDA, a run still training): main() then runs
-// catdog-torch with the same arguments, before anything was printed.
-struct HandOver {};
 
 // RUN's network for the LibTorch-free path, or HandOver when it cannot be opened here: the
 // LibTorch path reads what this cannot (a run with checkpoints but no model.ckpt yet) and

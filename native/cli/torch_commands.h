@@ -1,6 +1,6 @@
-// cli/torch_commands.h - the commands that need LibTorch, so live only in catdog-torch. Their
-// names and help lines are here once: catdog-torch registers them, and `catdog` lists them in
-// its --help and hands them over whole.
+// cli/torch_commands.h - the names and help lines of the commands catdog-torch runs, here once:
+// catdog-torch registers them; `catdog` lists the LibTorch-only ones (kTorchOnlyCommands) in its
+// --help and hands them over whole, and registers explain itself (Grad-CAM is handed over).
 #pragma once
 
 namespace catdog::cli {
@@ -13,8 +13,9 @@ struct CommandName {
 
 inline constexpr CommandName kTrainCommand{
     "train", "train a classifier on a photo folder (frozen ImageNet backbone + new head)", 10};
+// Both programs have explain: catdog hands Grad-CAM over (cli/explain.cpp).
 inline constexpr CommandName kExplainCommand{
     "explain", "Where the network looks: CAM, Grad-CAM or occlusion over a photo, as a PNG", 75};
-inline constexpr CommandName kTorchOnlyCommands[] = {kTrainCommand, kExplainCommand};
+inline constexpr CommandName kTorchOnlyCommands[] = {kTrainCommand};
 
 }  // namespace catdog::cli
