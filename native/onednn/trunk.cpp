@@ -300,56 +300,20 @@ struct Planner {
         return {dst, false};
     }
 
-    // A Linear on fixed blocks of kRowBlock rows, the last one zero-padded: oneDNN's inner
-    // product sums in an order that depends on how many rows it is given (its convolutions do
-    // not), so this is what makes a photo's logits the same alone and inside any batch. Rows
-    // do not affect each other within a block, nor does a row's place in it.
+    // Batch-invariant Linear layers run on fixed blocks of kRowBlock rows of row-major memory,
+    // the last block zero-padded: oneDNN's inner product sums in an order that depends on how
+    // many rows it is given (its convolutions do not), so this makes a photo's logits the same
+    // alone and inside any batch. Rows do not affect each other within a block, nor does a
+    // row's place in it.
     static constexpr int64_t kRowBlock = 16;
-    Value linear_blocked(const Layer& l, const Value& in, std::optional<Op> fused) {
-        const memory::dims src_d = in.mem.get_desc().dims();
-        memory::dims w_d{l.out_ch}, blk_d = src_d;
-        for (size_t k = 1; k < src_d.size(); ++k) w_d.push_back(src_d[k]);
-        blk_d[0] = kRowBlock;
-        const auto plain = src_d.size() == 4 ? tag::nchw : tag::nc;
-        const memory::desc src_blk(blk_d, dt::f32, plain), dst_blk({kRowBlock, l.out_ch}, dt::f32, tag::nc),
-            w_any(w_d, dt::f32, tag::any), b_md({l.out_ch}, dt::f32, tag::x);
-        dnnl::primitive_attr attr = user_scratchpad();
-        attr.set_post_ops(activation_post_op(fused));
-        auto make = [&](const memory::desc& w_md) {
-            auto d = l.bias ? dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src_blk, w_md,
-                                                                b_md, dst_blk)
-                            : dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src_blk, w_md,
-                                                                dst_blk);
-            return dnnl::inner_product_forward::primitive_desc(d, attr, E.eng);
-        };
-        // The weights as they lie in the file where oneDNN takes them (gemm): no reordered
-        // copy to make at every start (AlexNet: 218 MB, ~0.1 s).
-        const memory w_user = user_param(l.name + ".weight", w_d);
-        dnnl::inner_product_forward::primitive_desc pd;
-        try {
-            pd = make(w_user.get_desc());
-        } catch (const dnnl::error&) {
-            try {
-                pd = make(w_any);
-            } catch (const dnnl::error& e) {
-                throw std::runtime_error("onednn trunk: no inner product for " + l.name + " (" + why(e) + ")");
-            }
-        }
-        memory src = as(in.mem, memory::desc(src_d, dt::f32, plain), l.name);  // all n rows, row-major
-        memory w = pd.weights_desc() == w_user.get_desc() ? w_user : param_as(l.name + ".weight", w_d, pd.weights_desc());
-        memory dst = fresh(memory::desc({n, l.out_ch}, dt::f32, tag::nc));
-        std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}};
-        if (l.bias) args[DNNL_ARG_BIAS] = param_as(l.name + ".bias", {l.out_ch}, pd.bias_desc());
-        push(dnnl::inner_product_forward(pd), std::move(args), pd.scratchpad_desc(),
-             l.name + " (blocks of " + std::to_string(kRowBlock) + " rows): " + pd.impl_info_str());
 
-        int64_t K = 1;
-        for (size_t k = 1; k < src_d.size(); ++k) K *= src_d[k];
-        const int64_t O = l.out_ch, rows = n;
-        const dnnl::primitive prim = P.steps.back().prim;
-        const memory bs(src_blk, E.eng, DNNL_MEMORY_NONE), bd(dst_blk, E.eng, DNNL_MEMORY_NONE);
+    // Runs `prim` (planned for kRowBlock rows of K inputs, O outputs) over `rows` rows.
+    static std::function<void(dnnl::stream&, const std::unordered_map<int, memory>&)> row_blocks(
+        const dnnl::primitive& prim, const memory::desc& src_blk, const memory::desc& dst_blk, const dnnl::engine& eng,
+        int64_t rows, int64_t K, int64_t O) {
+        const memory bs(src_blk, eng, DNNL_MEMORY_NONE), bd(dst_blk, eng, DNNL_MEMORY_NONE);
         auto pad = std::make_shared<std::vector<float>>(size_t(kRowBlock * (K + O)));
-        P.steps.back().run = [prim, bs, bd, pad, K, O, rows](dnnl::stream& s, const std::unordered_map<int, memory>& a) {
+        return [prim, bs, bd, pad, rows, K, O](dnnl::stream& s, const std::unordered_map<int, memory>& a) {
             const float* x = static_cast<const float*>(a.at(DNNL_ARG_SRC).get_data_handle());
             float* y = static_cast<float*>(a.at(DNNL_ARG_DST).get_data_handle());
             std::unordered_map<int, memory> b = a;
@@ -359,58 +323,73 @@ struct Planner {
             float* py = ps + kRowBlock * K;
             for (int64_t r = 0; r < rows; r += kRowBlock) {
                 const int64_t m = std::min(kRowBlock, rows - r);
-                if (m == kRowBlock) {
-                    bs.set_data_handle(const_cast<float*>(x + r * K));
-                    bd.set_data_handle(y + r * O);
-                } else {
+                const bool full = m == kRowBlock;
+                if (!full) {
                     std::copy(x + r * K, x + (r + m) * K, ps);
                     std::fill(ps + m * K, ps + kRowBlock * K, 0.f);
-                    bs.set_data_handle(ps);
-                    bd.set_data_handle(py);
                 }
+                bs.set_data_handle(full ? const_cast<float*>(x + r * K) : ps);
+                bd.set_data_handle(full ? y + r * O : py);
                 prim.execute(s, b);
-                s.wait();
-                if (m < kRowBlock) std::copy(py, py + m * O, y + r * O);
+                if (!full) {
+                    s.wait();
+                    std::copy(py, py + m * O, y + r * O);
+                }
             }
         };
-        return {dst, true};
     }
 
     Value linear(const Layer& l, const Value& in, std::optional<Op> fused) {
-        if (batch_invariant) return linear_blocked(l, in, fused);
         const memory::dims src_d = in.mem.get_desc().dims();
         memory::dims w_d{l.out_ch};
         for (size_t k = 1; k < src_d.size(); ++k) w_d.push_back(src_d[k]);  // [O, C, H, W] after a Flatten
-        const memory::desc src_any(src_d, dt::f32, tag::any), w_any(w_d, dt::f32, tag::any),
-            b_md({l.out_ch}, dt::f32, tag::x), dst_any({n, l.out_ch}, dt::f32, tag::any);
+        // Batch-invariant: kRowBlock rows, row-major. Otherwise n rows in the layouts oneDNN picks.
+        const int64_t rows = batch_invariant ? kRowBlock : n;
+        memory::dims ip_src = src_d;
+        ip_src[0] = rows;
+        const auto plain = src_d.size() == 4 ? tag::nchw : tag::nc;
+        const memory::desc src_md(ip_src, dt::f32, batch_invariant ? plain : tag::any),
+            dst_md({rows, l.out_ch}, dt::f32, batch_invariant ? tag::nc : tag::any), w_any(w_d, dt::f32, tag::any),
+            b_md({l.out_ch}, dt::f32, tag::x);
         dnnl::primitive_attr attr = user_scratchpad();
         attr.set_post_ops(activation_post_op(fused));
         auto make = [&](const memory::desc& w_md) {
-            auto d = l.bias ? dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src_any, w_md,
-                                                                b_md, dst_any)
-                            : dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src_any, w_md,
-                                                                dst_any);
+            auto d = l.bias ? dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src_md, w_md,
+                                                                b_md, dst_md)
+                            : dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src_md, w_md,
+                                                                dst_md);
             return dnnl::inner_product_forward::primitive_desc(d, attr, E.eng);
         };
         // Blocked weights (a copy: 218 MB for AlexNet's two big layers) run 1.6x faster than
-        // torch's row-major ones here (brgemm vs gemm); row-major is the fallback.
+        // torch's row-major ones here (brgemm vs gemm), which suits the trainer's long runs.
+        // Inference processes are short: they take the weights as they lie in the file (no
+        // reordered copy at every start, ~0.1 s for AlexNet), blocked ones as the fallback.
         const memory w_user = user_param(l.name + ".weight", w_d);
+        const memory::desc& first = batch_invariant ? w_user.get_desc() : w_any;
+        const memory::desc& second = batch_invariant ? w_any : w_user.get_desc();
         dnnl::inner_product_forward::primitive_desc pd;
         try {
-            pd = make(w_any);
+            pd = make(first);
         } catch (const dnnl::error&) {
             try {
-                pd = make(w_user.get_desc());
+                pd = make(second);
             } catch (const dnnl::error& e) {
                 throw std::runtime_error("onednn trunk: no inner product for " + l.name + " (" + why(e) + ")");
             }
         }
-        memory src = as(in.mem, pd.src_desc(), l.name);
+        memory src = as(in.mem, batch_invariant ? memory::desc(src_d, dt::f32, plain) : pd.src_desc(), l.name);
         memory w = pd.weights_desc() == w_user.get_desc() ? w_user : param_as(l.name + ".weight", w_d, pd.weights_desc());
-        memory dst = fresh(pd.dst_desc());
+        memory dst = fresh(batch_invariant ? memory::desc({n, l.out_ch}, dt::f32, tag::nc) : pd.dst_desc());
         std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}};
         if (l.bias) args[DNNL_ARG_BIAS] = param_as(l.name + ".bias", {l.out_ch}, pd.bias_desc());
-        push(dnnl::inner_product_forward(pd), std::move(args), pd.scratchpad_desc(), l.name + ": " + pd.impl_info_str());
+        const std::string blocks = batch_invariant ? " (blocks of " + std::to_string(kRowBlock) + " rows)" : "";
+        push(dnnl::inner_product_forward(pd), std::move(args), pd.scratchpad_desc(),
+             l.name + blocks + ": " + pd.impl_info_str());
+        if (batch_invariant) {
+            int64_t K = 1;
+            for (size_t k = 1; k < src_d.size(); ++k) K *= src_d[k];
+            P.steps.back().run = row_blocks(P.steps.back().prim, src_md, dst_md, E.eng, n, K, l.out_ch);
+        }
         return {dst, true};
     }
 

@@ -21,7 +21,6 @@
 #include "export/export_model.h"
 #include "nets/model_io.h"
 #include "export/plot.h"
-#include "export/views.h"
 #include "nets/pretrained.h"
 #include "train/config.h"
 #include "weights/pth_reader.h"
@@ -30,6 +29,36 @@ using namespace catdog;
 using namespace export_test;
 
 namespace {
+
+// The LibTorch forward's activation [C, H, W] of view `layer` for one photo (the reference
+// side of the featuremaps checks; catdog itself runs infer/).
+torch::Tensor view_activation(nets::Model& model, const catdog::Image& photo,
+                              const catdog::TransformSpec& transform, const std::string& layer) {
+    const nets::NetSpec& spec = model.spec();
+    bool known = false;
+    for (int i : spec.view_layers()) known = known || spec.layers[size_t(i)].view == layer;
+    if (!known)
+        throw std::invalid_argument("unknown layer '" + layer + "' for " + spec.backbone +
+                                    "; valid layers: " + spec.view_names());
+    const int S = transform.crop;
+    torch::Tensor x = torch::empty({1, 3, S, S}, torch::kFloat32);
+    catdog::val_tensor(photo, transform, x.data_ptr<float>());
+    torch::NoGradGuard no_grad;
+    nets::Taps taps;
+    model.forward(x.to(model.device()), /*train=*/false, &taps);
+    for (auto& [name, t] : taps)
+        if (name == layer) return t[0].to(torch::kCPU, torch::kFloat32).contiguous();
+    throw std::logic_error("view_activation: the forward pass did not tap " + layer);
+}
+
+// conv1's weight [O, I, kh, kw] on the CPU, contiguous float32.
+torch::Tensor conv1_weight(const nets::Model& model) {
+    const auto& p = model.params();
+    auto it = p.find(model.spec().conv1 + ".weight");
+    if (it == p.end()) throw std::runtime_error("the model has no " + model.spec().conv1 + ".weight");
+    return it->second.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+}
+
 
 std::string catdog_bin() {
     const std::string b = CATDOG_EXE;
@@ -141,7 +170,7 @@ TEST_CASE("catdog kernels: the run's conv1 as torchvision draws it", "[export][p
     const std::string run = mobilenet_run("kernels_cli");
     nets::Model m(nets::make_spec("mobilenet_v2", 2));
     nets::load_model(m, run + "/model.ckpt");
-    GridRef ref = torchvision_grid(run, exporter::conv1_weight(m), 8, false, 8);
+    GridRef ref = torchvision_grid(run, conv1_weight(m), 8, false, 8);
     std::string out;
     REQUIRE(run_cli("kernels --model '" + run + "' --scale 1 --out '" + run + "/k1.png'", out) == 0);
     Image k1 = load_image(run + "/k1.png");
@@ -177,7 +206,7 @@ TEST_CASE("catdog featuremaps: values are the model's activations; bad input is 
                             "features.0.0,features.9.conv.1.0");
     for (const std::string layer : {"features.0.0", "features.9.conv.1.0"}) {
         INFO(layer);
-        torch::Tensor a = exporter::view_activation(m, load_image(photo), m.spec().transform, layer);
+        torch::Tensor a = view_activation(m, load_image(photo), m.spec().transform, layer);
         CHECK(max_abs_diff(a, ort.out.at(layer)[0]) <= 1e-4);
         std::string out;
         REQUIRE(run_cli("featuremaps --model '" + run + "' --image '" + photo + "' --layer " + layer +
